@@ -1,0 +1,1 @@
+//! Item-to-item co-occurrence (also viewed, bought together) with significance weighting.

@@ -1,0 +1,3 @@
+//! Tailor recommendation algorithms (pure, in-memory).
+
+pub mod cooccur;

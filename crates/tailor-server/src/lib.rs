@@ -1,0 +1,1 @@
+//! Tailor's HTTP API (axum): thin wiring from requests to the store and the engine.
