@@ -8,3 +8,5 @@
 pub mod report;
 
 pub use report::{Latency, Report, Row};
+pub mod basket;
+pub mod sessions;

@@ -1,0 +1,1 @@
+//! Bought-together evaluation on order data (instacart-sample).

@@ -1,0 +1,1 @@
+//! Popularity with time decay: trending and most viewed/bought, globally and per category.

@@ -1,0 +1,1 @@
+//! Session-based next-item recommenders (session kNN family, sequential rules, popularity baseline).
