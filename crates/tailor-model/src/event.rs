@@ -157,7 +157,11 @@ impl Event {
             errs: Vec::new(),
         };
         let Some(obj) = v.as_object() else {
-            return Err(vec![FieldError::new(Some(index), "", "must be a JSON object")]);
+            return Err(vec![FieldError::new(
+                Some(index),
+                "",
+                "must be a JSON object",
+            )]);
         };
         let kind_name = p.req_str(obj, "type");
         let visitor_id = p.req_id(obj, "visitor_id", VisitorId::new);
@@ -166,8 +170,12 @@ impl Event {
         let event_id = p.opt_str(obj, "event_id", MAX_ID_LEN);
         let timestamp = p.opt_int(obj, "timestamp");
         let kind = match kind_name.as_deref() {
-            Some("view") => p.product(obj).map(|product_id| EventKind::View { product_id }),
-            Some("hide") => p.product(obj).map(|product_id| EventKind::Hide { product_id }),
+            Some("view") => p
+                .product(obj)
+                .map(|product_id| EventKind::View { product_id }),
+            Some("hide") => p
+                .product(obj)
+                .map(|product_id| EventKind::Hide { product_id }),
             Some("search") => {
                 let query = p.req_str(obj, "query");
                 let shown = p.id_list(obj, "shown");
@@ -176,7 +184,9 @@ impl Event {
             Some("click") => {
                 let product_id = p.product(obj);
                 let request_id = p.opt_str(obj, "request_id", MAX_ID_LEN);
-                let position = p.opt_int(obj, "position").and_then(|n| p.to_u32("position", n));
+                let position = p
+                    .opt_int(obj, "position")
+                    .and_then(|n| p.to_u32("position", n));
                 product_id.map(|product_id| EventKind::Click {
                     product_id,
                     request_id,
@@ -217,7 +227,9 @@ impl Event {
                     p.err("order_id", format!("longer than {MAX_ID_LEN} bytes"));
                 }
                 let lines = p.lines(obj);
-                order_id.zip(lines).map(|(order_id, lines)| EventKind::Purchase { order_id, lines })
+                order_id
+                    .zip(lines)
+                    .map(|(order_id, lines)| EventKind::Purchase { order_id, lines })
             }
             Some(other) => {
                 p.err(
@@ -254,7 +266,8 @@ struct Parser {
 
 impl Parser {
     fn err(&mut self, field: &str, reason: impl Into<String>) {
-        self.errs.push(FieldError::new(Some(self.index), field, reason));
+        self.errs
+            .push(FieldError::new(Some(self.index), field, reason));
     }
 
     fn req_str(&mut self, o: &Map<String, Value>, f: &str) -> Option<String> {
@@ -401,9 +414,7 @@ impl Parser {
                 continue;
             };
             let before = self.errs.len();
-            let product_id = self
-                .req_id(line, "product_id", ProductId::new)
-                .ok_or(());
+            let product_id = self.req_id(line, "product_id", ProductId::new).ok_or(());
             let quantity = self.quantity(line, "quantity");
             let unit_price = match line.get("unit_price") {
                 None | Some(Value::Null) => None,
@@ -476,13 +487,18 @@ mod tests {
     #[test]
     fn names_missing_and_wrong_fields() {
         assert_eq!(fields(json!({"type":"view"})), ["visitor_id", "product_id"]);
-        assert_eq!(fields(json!({"type":"teleport","visitor_id":"v"})), ["type"]);
+        assert_eq!(
+            fields(json!({"type":"teleport","visitor_id":"v"})),
+            ["type"]
+        );
         assert_eq!(
             fields(json!({"type":"cart_add","visitor_id":"v","product_id":"p","quantity":0})),
             ["quantity"]
         );
         assert_eq!(
-            fields(json!({"type":"purchase","visitor_id":"v","order_id":"o","lines":[{"quantity":1},{"product_id":"p","quantity":-1}]})),
+            fields(
+                json!({"type":"purchase","visitor_id":"v","order_id":"o","lines":[{"quantity":1},{"product_id":"p","quantity":-1}]})
+            ),
             ["lines[0].product_id", "lines[1].quantity"]
         );
         assert_eq!(
@@ -513,6 +529,8 @@ mod tests {
             0,
         )
         .unwrap();
-        assert!(matches!(e.kind, EventKind::Search { ref query, .. } if query == "crème brûlée 抹茶"));
+        assert!(
+            matches!(e.kind, EventKind::Search { ref query, .. } if query == "crème brûlée 抹茶")
+        );
     }
 }

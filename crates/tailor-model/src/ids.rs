@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn ids_reject_empty_long_and_control() {
         assert_eq!(ProductId::new(""), Err(IdError::Empty));
-        assert_eq!(ProductId::new("x".repeat(MAX_ID_LEN + 1)), Err(IdError::TooLong));
+        assert_eq!(
+            ProductId::new("x".repeat(MAX_ID_LEN + 1)),
+            Err(IdError::TooLong)
+        );
         assert_eq!(ProductId::new("a\nb"), Err(IdError::Control));
         assert!(ProductId::new("x".repeat(MAX_ID_LEN)).is_ok());
     }

@@ -153,7 +153,9 @@ impl Product {
                 self.availability,
                 Availability::InStock | Availability::Preorder | Availability::Backorder
             )
-            && self.stock.is_none_or(|s| s > 0 || self.availability != Availability::InStock)
+            && self
+                .stock
+                .is_none_or(|s| s > 0 || self.availability != Availability::InStock)
     }
 
     /// The group id, or the product id for a product without variants.
@@ -252,8 +254,14 @@ mod tests {
     #[test]
     fn availability_parses_common_spellings() {
         assert_eq!(Availability::parse("in stock"), Some(Availability::InStock));
-        assert_eq!(Availability::parse("OUT_OF_STOCK"), Some(Availability::OutOfStock));
-        assert_eq!(Availability::parse("pre-order"), Some(Availability::Preorder));
+        assert_eq!(
+            Availability::parse("OUT_OF_STOCK"),
+            Some(Availability::OutOfStock)
+        );
+        assert_eq!(
+            Availability::parse("pre-order"),
+            Some(Availability::Preorder)
+        );
         assert_eq!(Availability::parse("maybe"), None);
     }
 

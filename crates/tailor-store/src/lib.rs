@@ -1,1 +1,132 @@
-//! The system of record: a Store trait and its embedded SQLite backend with group commit.
+//! Tailor's system of record.
+//!
+//! [`Store`] is the narrow trait every backend implements: shops and keys, the catalog, the
+//! append-only event log, and identity links. [`SqliteStore`] is the embedded default (WAL mode,
+//! one writer thread that group-commits event batches). An event is acknowledged only after the
+//! transaction that holds it commits; the in-memory state is a cache rebuilt by replaying the log.
+//!
+//! ```
+//! use tailor_model::{Event, EventKind, ProductId, ShopId, VisitorId};
+//! use tailor_store::{SqliteStore, Store};
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = SqliteStore::open(dir.path()).unwrap();
+//! let shop = ShopId::default_shop();
+//! let event = Event {
+//!     event_id: Some("e1".into()),
+//!     visitor_id: VisitorId::new("v1").unwrap(),
+//!     session_id: None,
+//!     customer_id: None,
+//!     timestamp: None,
+//!     received_at: 1,
+//!     kind: EventKind::View { product_id: ProductId::new("p1").unwrap() },
+//! };
+//! let first = store.append_events(&shop, vec![event.clone()]).unwrap();
+//! let retry = store.append_events(&shop, vec![event]).unwrap();
+//! assert!(first[0].is_some() && retry[0].is_none()); // the retry is a duplicate
+//! let mut seen = 0;
+//! store.replay_events(&shop, 0, &mut |_, _| seen += 1).unwrap();
+//! assert_eq!(seen, 1);
+//! ```
+#![warn(missing_docs)]
+
+mod keys;
+mod sqlite;
+
+pub use keys::{ApiKey, KeyInfo, KeyRole};
+pub use sqlite::SqliteStore;
+
+use tailor_model::{CustomerId, Event, Product, ProductId, ShopId, VisitorId};
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A stored row could not be decoded (corruption or a format change).
+    #[error("stored data is unreadable: {0}")]
+    Decode(#[from] serde_json::Error),
+    /// The writer thread is gone (the store is shutting down).
+    #[error("the store is closed")]
+    Closed,
+    /// The group commit that held this batch failed; nothing of it was stored.
+    #[error("event commit failed: {0}")]
+    Write(String),
+    /// The caller asked for something that does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+/// Result alias for store calls.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Position of an event in a shop's log; strictly increasing in commit order.
+pub type Seq = i64;
+
+/// What an upsert did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertStats {
+    /// Products that were new.
+    pub inserted: usize,
+    /// Products that replaced an existing one.
+    pub updated: usize,
+}
+
+/// The storage interface. Every method is scoped to one shop.
+pub trait Store: Send + Sync + 'static {
+    /// Registers a shop; a no-op if it exists.
+    fn create_shop(&self, shop: &ShopId) -> Result<()>;
+    /// Every shop, sorted.
+    fn shops(&self) -> Result<Vec<ShopId>>;
+
+    /// Makes a key for `shop`; the secret is in the returned value and nowhere else.
+    fn create_key(&self, shop: &ShopId, role: KeyRole, label: &str) -> Result<ApiKey>;
+    /// Revokes a key by its public id; false if there was no such live key.
+    fn revoke_key(&self, key_id: &str) -> Result<bool>;
+    /// Every key (without secrets), revoked ones included.
+    fn list_keys(&self) -> Result<Vec<KeyInfo>>;
+    /// The live key with this secret, if any.
+    fn authenticate(&self, secret: &str) -> Result<Option<KeyInfo>>;
+
+    /// Inserts or replaces products in one transaction: all of them or none.
+    fn upsert_products(&self, shop: &ShopId, products: &[Product]) -> Result<UpsertStats>;
+    /// One product.
+    fn get_product(&self, shop: &ShopId, id: &ProductId) -> Result<Option<Product>>;
+    /// Deletes one product; false if it did not exist.
+    fn delete_product(&self, shop: &ShopId, id: &ProductId) -> Result<bool>;
+    /// A page of products ordered by id, starting after `after`.
+    fn list_products(
+        &self,
+        shop: &ShopId,
+        after: Option<&ProductId>,
+        limit: usize,
+    ) -> Result<Vec<Product>>;
+    /// Calls `f` for every product of the shop (start-up replay).
+    fn for_each_product(&self, shop: &ShopId, f: &mut dyn FnMut(Product)) -> Result<u64>;
+    /// How many products the shop has.
+    fn count_products(&self, shop: &ShopId) -> Result<u64>;
+
+    /// Durably appends events, group-committed with other callers' batches. Returns, per event,
+    /// its sequence number, or `None` when its `event_id` was already stored (an idempotent retry).
+    /// Returns only after the commit.
+    fn append_events(&self, shop: &ShopId, events: Vec<Event>) -> Result<Vec<Option<Seq>>>;
+    /// Calls `f` for every event with a sequence number above `after`, in log order.
+    fn replay_events(
+        &self,
+        shop: &ShopId,
+        after: Seq,
+        f: &mut dyn FnMut(Seq, Event),
+    ) -> Result<u64>;
+    /// How many events the shop has.
+    fn count_events(&self, shop: &ShopId) -> Result<u64>;
+
+    /// Records that a visitor is a customer (login). Idempotent.
+    fn link_identity(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+        customer: &CustomerId,
+    ) -> Result<()>;
+    /// Every visitor-to-customer link of the shop.
+    fn identity_links(&self, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>>;
+}

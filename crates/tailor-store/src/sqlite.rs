@@ -1,0 +1,406 @@
+//! The embedded backend: one SQLite file in WAL mode.
+//!
+//! Event appends go through a single writer thread that drains every batch waiting for it and
+//! commits them in one transaction (group commit): one fsync serves many requests, which is what
+//! makes durable ingest fast. Everything else uses a second connection; WAL lets it read while
+//! the writer writes.
+
+use crate::keys::{hash_secret, new_secret};
+use crate::{ApiKey, KeyInfo, KeyRole, Result, Seq, Store, StoreError, UpsertStats};
+use parking_lot::Mutex;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::mpsc;
+use tailor_model::{CustomerId, Event, Product, ProductId, ShopId, VisitorId, now_millis};
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "tailor.sqlite";
+/// Most events one group commit takes before it commits; bounds transaction size and latency.
+const MAX_EVENTS_PER_COMMIT: usize = 50_000;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS shops(id TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys(
+    id TEXT PRIMARY KEY, shop TEXT NOT NULL, role TEXT NOT NULL, label TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE, revoked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS products(
+    shop TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, stored_at INTEGER NOT NULL,
+    PRIMARY KEY(shop, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events(
+    seq INTEGER PRIMARY KEY, shop TEXT NOT NULL, event_id TEXT, body TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS events_idempotency ON events(shop, event_id) WHERE event_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_by_shop ON events(shop, seq);
+CREATE TABLE IF NOT EXISTS identity_links(
+    shop TEXT NOT NULL, visitor TEXT NOT NULL, customer TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY(shop, visitor)) WITHOUT ROWID;
+";
+
+struct AppendRequest {
+    shop: ShopId,
+    events: Vec<Event>,
+    reply: mpsc::SyncSender<Result<Vec<Option<Seq>>, String>>,
+}
+
+/// The embedded SQLite store. Cheap to share behind an `Arc`.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    writer: Mutex<Option<mpsc::Sender<AppendRequest>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // FULL: an acknowledged event survives power loss, not only a process crash.
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+    )?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::NotFound(format!("data directory {data_dir:?} ({e})")))?;
+        let path = data_dir.join(DB_FILE);
+        let conn = open_conn(&path)?;
+        conn.execute_batch(SCHEMA)?;
+        let writer_conn = open_conn(&path)?;
+        let (tx, rx) = mpsc::channel::<AppendRequest>();
+        let handle = std::thread::Builder::new()
+            .name("tailor-store-writer".into())
+            .spawn(move || writer_loop(writer_conn, rx))
+            .map_err(|_| StoreError::Closed)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            writer: Mutex::new(Some(tx)),
+            writer_thread: Mutex::new(Some(handle)),
+        })
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Closing the channel lets the writer finish its last commit and exit.
+        self.writer.lock().take();
+        if let Some(h) = self.writer_thread.lock().take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>) {
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        let mut n = group[0].events.len();
+        while n < MAX_EVENTS_PER_COMMIT {
+            match rx.try_recv() {
+                Ok(req) => {
+                    n += req.events.len();
+                    group.push(req);
+                }
+                Err(_) => break,
+            }
+        }
+        match commit_group(&mut conn, &group) {
+            Ok(results) => {
+                for (req, res) in group.into_iter().zip(results) {
+                    let _ = req.reply.send(Ok(res));
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for req in group {
+                    let _ = req.reply.send(Err(msg.clone()));
+                }
+            }
+        }
+    }
+}
+
+fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Vec<Option<Seq>>>> {
+    let tx = conn.transaction()?;
+    let mut out = Vec::with_capacity(group.len());
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO events(shop, event_id, body) VALUES (?1, ?2, ?3)",
+        )?;
+        for req in group {
+            let mut seqs = Vec::with_capacity(req.events.len());
+            for e in &req.events {
+                let body = serde_json::to_string(e)?;
+                let changed = insert.execute(params![req.shop.as_str(), e.event_id, body])?;
+                seqs.push((changed == 1).then(|| tx.last_insert_rowid()));
+            }
+            out.push(seqs);
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+fn decode_product(body: &str) -> Result<Product> {
+    Ok(serde_json::from_str(body)?)
+}
+
+fn key_info(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
+    let shop: String = row.get(1)?;
+    let role: String = row.get(2)?;
+    Ok(KeyInfo {
+        id: row.get(0)?,
+        shop: ShopId::new(shop).unwrap_or_else(|_| ShopId::default_shop()),
+        role: KeyRole::parse(&role).unwrap_or(KeyRole::Public),
+        label: row.get(3)?,
+        revoked: row.get::<_, i64>(4)? != 0,
+    })
+}
+
+impl Store for SqliteStore {
+    fn create_shop(&self, shop: &ShopId) -> Result<()> {
+        self.conn.lock().execute(
+            "INSERT OR IGNORE INTO shops(id, created_at) VALUES (?1, ?2)",
+            params![shop.as_str(), now_millis()],
+        )?;
+        Ok(())
+    }
+
+    fn shops(&self) -> Result<Vec<ShopId>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare("SELECT id FROM shops ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|s| ShopId::new(s).ok())
+            .collect())
+    }
+
+    fn create_key(&self, shop: &ShopId, role: KeyRole, label: &str) -> Result<ApiKey> {
+        self.create_shop(shop)?;
+        let secret = new_secret(role);
+        let id = format!("key_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        self.conn.lock().execute(
+            "INSERT INTO api_keys(id, shop, role, label, secret_hash, created_at) VALUES (?1,?2,?3,?4,?5,?6)",
+            params![id, shop.as_str(), role.as_str(), label, hash_secret(&secret), now_millis()],
+        )?;
+        Ok(ApiKey {
+            info: KeyInfo {
+                id,
+                shop: shop.clone(),
+                role,
+                label: label.to_string(),
+                revoked: false,
+            },
+            secret,
+        })
+    }
+
+    fn revoke_key(&self, key_id: &str) -> Result<bool> {
+        let n = self.conn.lock().execute(
+            "UPDATE api_keys SET revoked = 1 WHERE id = ?1 AND revoked = 0",
+            [key_id],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn list_keys(&self) -> Result<Vec<KeyInfo>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare(
+            "SELECT id, shop, role, label, revoked FROM api_keys ORDER BY created_at, id",
+        )?;
+        let keys = stmt
+            .query_map([], key_info)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(keys)
+    }
+
+    fn authenticate(&self, secret: &str) -> Result<Option<KeyInfo>> {
+        let conn = self.conn.lock();
+        Ok(conn
+            .query_row(
+                "SELECT id, shop, role, label, revoked FROM api_keys WHERE secret_hash = ?1 AND revoked = 0",
+                [hash_secret(secret)],
+                key_info,
+            )
+            .optional()?)
+    }
+
+    fn upsert_products(&self, shop: &ShopId, products: &[Product]) -> Result<UpsertStats> {
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction()?;
+        let mut stats = UpsertStats::default();
+        {
+            let mut exists = tx.prepare_cached("SELECT 1 FROM products WHERE shop=?1 AND id=?2")?;
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO products(shop, id, body, stored_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let now = now_millis();
+            for p in products {
+                if exists.exists(params![shop.as_str(), p.id.as_str()])? {
+                    stats.updated += 1;
+                } else {
+                    stats.inserted += 1;
+                }
+                put.execute(params![
+                    shop.as_str(),
+                    p.id.as_str(),
+                    serde_json::to_string(p)?,
+                    now
+                ])?;
+            }
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO shops(id, created_at) VALUES (?1, ?2)",
+            params![shop.as_str(), now_millis()],
+        )?;
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    fn get_product(&self, shop: &ShopId, id: &ProductId) -> Result<Option<Product>> {
+        let conn = self.conn.lock();
+        let body: Option<String> = conn
+            .query_row(
+                "SELECT body FROM products WHERE shop=?1 AND id=?2",
+                params![shop.as_str(), id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        body.as_deref().map(decode_product).transpose()
+    }
+
+    fn delete_product(&self, shop: &ShopId, id: &ProductId) -> Result<bool> {
+        let n = self.conn.lock().execute(
+            "DELETE FROM products WHERE shop=?1 AND id=?2",
+            params![shop.as_str(), id.as_str()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn list_products(
+        &self,
+        shop: &ShopId,
+        after: Option<&ProductId>,
+        limit: usize,
+    ) -> Result<Vec<Product>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT body FROM products WHERE shop=?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        )?;
+        let bodies = stmt
+            .query_map(
+                params![
+                    shop.as_str(),
+                    after.map_or("", |a| a.as_str()),
+                    limit as i64
+                ],
+                |r| r.get::<_, String>(0),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        bodies.iter().map(|b| decode_product(b)).collect()
+    }
+
+    fn for_each_product(&self, shop: &ShopId, f: &mut dyn FnMut(Product)) -> Result<u64> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare("SELECT body FROM products WHERE shop=?1")?;
+        let mut rows = stmt.query([shop.as_str()])?;
+        let mut n = 0;
+        while let Some(row) = rows.next()? {
+            let body = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            f(decode_product(body)?);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn count_products(&self, shop: &ShopId) -> Result<u64> {
+        let conn = self.conn.lock();
+        let n: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM products WHERE shop=?1",
+            [shop.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    fn append_events(&self, shop: &ShopId, events: Vec<Event>) -> Result<Vec<Option<Seq>>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (reply, rx) = mpsc::sync_channel(1);
+        let req = AppendRequest {
+            shop: shop.clone(),
+            events,
+            reply,
+        };
+        self.writer
+            .lock()
+            .as_ref()
+            .ok_or(StoreError::Closed)?
+            .send(req)
+            .map_err(|_| StoreError::Closed)?;
+        rx.recv()
+            .map_err(|_| StoreError::Closed)?
+            .map_err(StoreError::Write)
+    }
+
+    fn replay_events(
+        &self,
+        shop: &ShopId,
+        after: Seq,
+        f: &mut dyn FnMut(Seq, Event),
+    ) -> Result<u64> {
+        let conn = self.conn.lock();
+        let mut stmt =
+            conn.prepare("SELECT seq, body FROM events WHERE shop=?1 AND seq > ?2 ORDER BY seq")?;
+        let mut rows = stmt.query(params![shop.as_str(), after])?;
+        let mut n = 0;
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let body = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            f(seq, serde_json::from_str(body)?);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn count_events(&self, shop: &ShopId) -> Result<u64> {
+        let conn = self.conn.lock();
+        let n: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM events WHERE shop=?1",
+            [shop.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    fn link_identity(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+        customer: &CustomerId,
+    ) -> Result<()> {
+        self.conn.lock().execute(
+            "INSERT OR REPLACE INTO identity_links(shop, visitor, customer, created_at) VALUES (?1,?2,?3,?4)",
+            params![shop.as_str(), visitor.as_str(), customer.as_str(), now_millis()],
+        )?;
+        Ok(())
+    }
+
+    fn identity_links(&self, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>> {
+        let conn = self.conn.lock();
+        let mut stmt =
+            conn.prepare("SELECT visitor, customer FROM identity_links WHERE shop=?1")?;
+        let rows = stmt
+            .query_map([shop.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(v, c)| Some((VisitorId::new(v).ok()?, CustomerId::new(c).ok()?)))
+            .collect())
+    }
+}

@@ -1,0 +1,201 @@
+//! Behaviour every `Store` backend must have. Each check takes `&dyn Store`, so a new backend
+//! (PostgreSQL) runs the same suite.
+
+use std::sync::Arc;
+use tailor_model::{CustomerId, Event, EventKind, Product, ProductId, ShopId, VisitorId};
+use tailor_store::{KeyRole, SqliteStore, Store};
+
+fn view(event_id: Option<&str>, visitor: &str, product: &str) -> Event {
+    Event {
+        event_id: event_id.map(String::from),
+        visitor_id: VisitorId::new(visitor).unwrap(),
+        session_id: None,
+        customer_id: None,
+        timestamp: None,
+        received_at: 1,
+        kind: EventKind::View {
+            product_id: ProductId::new(product).unwrap(),
+        },
+    }
+}
+
+fn product(id: &str) -> Product {
+    Product::new(ProductId::new(id).unwrap(), format!("Product {id}"))
+}
+
+fn shop(s: &str) -> ShopId {
+    ShopId::new(s).unwrap()
+}
+
+fn check_events_are_idempotent_and_ordered(store: &dyn Store) {
+    let s = shop("a");
+    let r = store
+        .append_events(&s, vec![view(Some("e1"), "v", "p1"), view(None, "v", "p2")])
+        .unwrap();
+    assert!(r.iter().all(Option::is_some));
+    // A retry of e1 is acknowledged as a duplicate; an event without id is always new.
+    let r2 = store
+        .append_events(
+            &s,
+            vec![view(Some("e1"), "v", "p1"), view(Some("e3"), "v", "p3")],
+        )
+        .unwrap();
+    assert_eq!(r2[0], None);
+    assert!(r2[1].unwrap() > r[1].unwrap());
+    // Duplicates inside one batch count once.
+    let r3 = store
+        .append_events(
+            &s,
+            vec![view(Some("e4"), "v", "p"), view(Some("e4"), "v", "p")],
+        )
+        .unwrap();
+    assert!(r3[0].is_some() && r3[1].is_none());
+    let mut seen = Vec::new();
+    store
+        .replay_events(&s, 0, &mut |seq, e| {
+            seen.push((seq, e.kind.product().unwrap().to_string()))
+        })
+        .unwrap();
+    let products: Vec<_> = seen.iter().map(|(_, p)| p.as_str()).collect();
+    assert_eq!(products, ["p1", "p2", "p3", "p"]);
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+    // Replay from a position returns only what came after.
+    let mut after = 0;
+    store
+        .replay_events(&s, seen[1].0, &mut |_, _| after += 1)
+        .unwrap();
+    assert_eq!(after, 2);
+    assert_eq!(store.append_events(&s, vec![]).unwrap(), vec![]);
+}
+
+fn check_shops_are_isolated(store: &dyn Store) {
+    let (a, b) = (shop("iso-a"), shop("iso-b"));
+    store.upsert_products(&a, &[product("x")]).unwrap();
+    store
+        .append_events(&a, vec![view(Some("same"), "v", "x")])
+        .unwrap();
+    // The same event id in another shop is a different event.
+    let r = store
+        .append_events(&b, vec![view(Some("same"), "v", "x")])
+        .unwrap();
+    assert!(r[0].is_some());
+    assert!(
+        store
+            .get_product(&b, &ProductId::new("x").unwrap())
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.count_products(&a).unwrap(), 1);
+    assert_eq!(store.count_events(&b).unwrap(), 1);
+}
+
+fn check_catalog_crud_and_paging(store: &dyn Store) {
+    let s = shop("cat");
+    let ps: Vec<_> = (0..25).map(|i| product(&format!("p{i:02}"))).collect();
+    let stats = store.upsert_products(&s, &ps).unwrap();
+    assert_eq!((stats.inserted, stats.updated), (25, 0));
+    let mut changed = ps[3].clone();
+    changed.title = "Kaffee ☕ Bohnen".into();
+    let stats = store.upsert_products(&s, &[changed.clone()]).unwrap();
+    assert_eq!((stats.inserted, stats.updated), (0, 1));
+    assert_eq!(
+        store.get_product(&s, &changed.id).unwrap().unwrap(),
+        changed
+    );
+    let page1 = store.list_products(&s, None, 10).unwrap();
+    let page2 = store.list_products(&s, Some(&page1[9].id), 10).unwrap();
+    let page3 = store.list_products(&s, Some(&page2[9].id), 10).unwrap();
+    assert_eq!((page1.len(), page2.len(), page3.len()), (10, 10, 5));
+    assert!(store.delete_product(&s, &changed.id).unwrap());
+    assert!(!store.delete_product(&s, &changed.id).unwrap());
+    let mut n = 0;
+    store.for_each_product(&s, &mut |_| n += 1).unwrap();
+    assert_eq!(n, 24);
+}
+
+fn check_keys(store: &dyn Store) {
+    let s = shop("keys");
+    let admin = store.create_key(&s, KeyRole::Admin, "ci").unwrap();
+    let public = store.create_key(&s, KeyRole::Public, "site").unwrap();
+    assert!(admin.secret.starts_with("tak_") && public.secret.starts_with("tpk_"));
+    let who = store.authenticate(&admin.secret).unwrap().unwrap();
+    assert_eq!((who.role, who.shop.clone()), (KeyRole::Admin, s.clone()));
+    assert!(store.authenticate("tak_nope").unwrap().is_none());
+    assert!(store.revoke_key(&admin.info.id).unwrap());
+    assert!(!store.revoke_key(&admin.info.id).unwrap());
+    assert!(store.authenticate(&admin.secret).unwrap().is_none());
+    let listed = store.list_keys().unwrap();
+    assert!(listed.iter().any(|k| k.id == admin.info.id && k.revoked));
+    assert!(store.shops().unwrap().contains(&s));
+}
+
+fn check_identity_links(store: &dyn Store) {
+    let s = shop("ids");
+    let v = VisitorId::new("v1").unwrap();
+    store
+        .link_identity(&s, &v, &CustomerId::new("c1").unwrap())
+        .unwrap();
+    store
+        .link_identity(&s, &v, &CustomerId::new("c1").unwrap())
+        .unwrap();
+    assert_eq!(store.identity_links(&s).unwrap().len(), 1);
+}
+
+#[test]
+fn sqlite_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    check_events_are_idempotent_and_ordered(&store);
+    check_shops_are_isolated(&store);
+    check_catalog_crud_and_paging(&store);
+    check_keys(&store);
+    check_identity_links(&store);
+}
+
+#[test]
+fn sqlite_keeps_everything_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = shop("re");
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store
+            .append_events(&s, vec![view(Some("e1"), "v", "p")])
+            .unwrap();
+        store.upsert_products(&s, &[product("p")]).unwrap();
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.count_events(&s).unwrap(), 1);
+    assert_eq!(store.count_products(&s).unwrap(), 1);
+    // Idempotency survives a restart too.
+    assert_eq!(
+        store
+            .append_events(&s, vec![view(Some("e1"), "v", "p")])
+            .unwrap(),
+        vec![None]
+    );
+}
+
+#[test]
+fn concurrent_appends_are_group_committed_without_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let s = shop("conc");
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (store, s) = (store.clone(), s.clone());
+            std::thread::spawn(move || {
+                for b in 0..20 {
+                    let batch = (0..10)
+                        .map(|i| view(Some(&format!("{t}-{b}-{i}")), "v", "p"))
+                        .collect();
+                    let r = store.append_events(&s, batch).unwrap();
+                    assert!(r.iter().all(Option::is_some));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(store.count_events(&s).unwrap(), 8 * 20 * 10);
+}
