@@ -1,0 +1,166 @@
+//! The in-memory catalog: every product id the shop has mentioned gets a dense `u32` item index
+//! (the currency of the recommenders), and products that exist carry their data here.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use tailor_model::{Product, ProductId};
+
+/// Dense item index used by every algorithm.
+pub type Item = u32;
+
+/// Dense category index: one per distinct category path prefix ("Food", "Food > Nuts").
+pub type CategoryIdx = u32;
+
+/// Product ids interned to dense indices, plus the products themselves.
+#[derive(Default)]
+pub struct Catalog {
+    ids: Vec<ProductId>,
+    index: HashMap<ProductId, Item>,
+    products: Vec<Option<Arc<Product>>>,
+    categories: Vec<Vec<CategoryIdx>>,
+    category_index: HashMap<String, CategoryIdx>,
+    category_names: Vec<String>,
+    live: usize,
+}
+
+/// How category paths are joined into one key.
+pub const CATEGORY_SEPARATOR: &str = " > ";
+
+impl Catalog {
+    /// The item index of `id`, creating one if the id is new (events may name products the feed
+    /// has not delivered yet).
+    pub fn intern(&mut self, id: &ProductId) -> Item {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        let i = self.ids.len() as Item;
+        self.ids.push(id.clone());
+        self.index.insert(id.clone(), i);
+        self.products.push(None);
+        self.categories.push(Vec::new());
+        i
+    }
+
+    /// The item index of `id`, if it was ever seen.
+    pub fn item(&self, id: &str) -> Option<Item> {
+        self.index.get(id).copied()
+    }
+
+    /// The product id of an item.
+    pub fn id(&self, item: Item) -> &ProductId {
+        &self.ids[item as usize]
+    }
+
+    /// The product data, if the catalog has it.
+    pub fn product(&self, item: Item) -> Option<&Arc<Product>> {
+        self.products.get(item as usize).and_then(Option::as_ref)
+    }
+
+    /// Every category prefix the item belongs to, most general first.
+    pub fn categories(&self, item: Item) -> &[CategoryIdx] {
+        self.categories
+            .get(item as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The category index of a path such as `Food > Nuts`, if known.
+    pub fn category(&self, path: &str) -> Option<CategoryIdx> {
+        self.category_index.get(path).copied()
+    }
+
+    /// The display path of a category index.
+    pub fn category_name(&self, c: CategoryIdx) -> &str {
+        &self.category_names[c as usize]
+    }
+
+    /// Number of interned items (with or without product data).
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no item was ever interned.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Number of products with data.
+    pub fn live_products(&self) -> usize {
+        self.live
+    }
+
+    /// Inserts or replaces a product.
+    pub fn upsert(&mut self, p: Product) -> Item {
+        let i = self.intern(&p.id);
+        let mut cats = Vec::new();
+        for path in &p.categories {
+            for depth in 1..=path.len() {
+                let key = path[..depth].join(CATEGORY_SEPARATOR);
+                let next = self.category_names.len() as CategoryIdx;
+                let c = *self.category_index.entry(key.clone()).or_insert_with(|| {
+                    self.category_names.push(key);
+                    next
+                });
+                if !cats.contains(&c) {
+                    cats.push(c);
+                }
+            }
+        }
+        self.categories[i as usize] = cats;
+        if self.products[i as usize].is_none() {
+            self.live += 1;
+        }
+        self.products[i as usize] = Some(Arc::new(p));
+        i
+    }
+
+    /// Forgets a product's data; its index stays, so history that names it still resolves.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(i) = self.item(id) else { return false };
+        let had = self.products[i as usize].take().is_some();
+        self.categories[i as usize].clear();
+        if had {
+            self.live -= 1;
+        }
+        had
+    }
+
+    /// Items with product data, in index order.
+    pub fn items(&self) -> impl Iterator<Item = (Item, &Arc<Product>)> {
+        self.products
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (i as Item, p)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prod(id: &str, cats: &[&[&str]]) -> Product {
+        let mut p = Product::new(ProductId::new(id).unwrap(), id);
+        p.categories = cats
+            .iter()
+            .map(|c| c.iter().map(|s| s.to_string()).collect())
+            .collect();
+        p
+    }
+
+    #[test]
+    fn interning_is_stable_and_upsert_keeps_index() {
+        let mut c = Catalog::default();
+        let a = c.intern(&ProductId::new("a").unwrap());
+        let b = c.upsert(prod("b", &[&["Food", "Nuts"]]));
+        assert_eq!(c.upsert(prod("a", &[])), a);
+        assert_ne!(a, b);
+        assert_eq!(c.live_products(), 2);
+        let nuts = c.category("Food > Nuts").unwrap();
+        let food = c.category("Food").unwrap();
+        assert_eq!(c.categories(b), &[food, nuts]);
+        assert!(c.remove("b"));
+        assert!(!c.remove("b"));
+        assert_eq!(c.live_products(), 1);
+        assert_eq!(c.item("b"), Some(b));
+        assert!(c.product(b).is_none());
+    }
+}

@@ -1,0 +1,386 @@
+//! What Tailor knows about one shopper: the current session, recent views, cart, purchases,
+//! hidden products, wishlists, and decayed affinities to categories and brands. Built only from
+//! events, so replaying the log rebuilds it exactly.
+
+use crate::catalog::{Catalog, CategoryIdx, Item};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use tailor_model::{CustomerId, EventKind, Millis, SessionId, VisitorId};
+
+/// Who a state belongs to: a customer once known, else the anonymous visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ShopperKey {
+    /// Anonymous browser.
+    Visitor(VisitorId),
+    /// Logged-in customer (all their visitors merged in).
+    Customer(CustomerId),
+}
+
+/// Recently viewed items kept per shopper.
+pub const RECENT_CAP: usize = 50;
+/// Purchase times kept per item (enough for cycle estimates, bounded for memory).
+pub const PURCHASE_TIMES_CAP: usize = 32;
+/// Items kept from the current session (the session recommenders look at the last few).
+pub const SESSION_CAP: usize = 100;
+/// Affinities halve over this many days without reinforcement.
+pub const AFFINITY_HALF_LIFE_DAYS: f64 = 30.0;
+
+/// Weight of one event kind in the shopper's affinities.
+fn affinity_weight(kind: &EventKind) -> f64 {
+    match kind {
+        EventKind::View { .. } | EventKind::Click { .. } => 1.0,
+        EventKind::CartAdd { .. } | EventKind::WishlistAdd { .. } => 3.0,
+        EventKind::Purchase { .. } => 5.0,
+        _ => 0.0,
+    }
+}
+
+/// A score that decays exponentially with time; stored as value at `at`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Decayed {
+    value: f64,
+    at: Millis,
+}
+
+impl Decayed {
+    fn factor(from: Millis, to: Millis) -> f64 {
+        let days = (to - from).max(0) as f64 / 86_400_000.0;
+        0.5f64.powf(days / AFFINITY_HALF_LIFE_DAYS)
+    }
+    /// Adds `w` at time `t` (out-of-order times are decayed toward the later one).
+    pub fn add(&mut self, w: f64, t: Millis) {
+        if t >= self.at {
+            self.value = self.value * Self::factor(self.at, t) + w;
+            self.at = t;
+        } else {
+            self.value += w * Self::factor(t, self.at);
+        }
+    }
+    /// The value as of `now`.
+    pub fn at(&self, now: Millis) -> f64 {
+        self.value * Self::factor(self.at, now)
+    }
+    fn merge(&mut self, other: &Decayed) {
+        self.add(other.value, other.at);
+    }
+}
+
+/// Purchases of one item by one shopper.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PurchaseHistory {
+    /// Orders that held the item.
+    pub orders: u32,
+    /// Units bought in all.
+    pub units: u32,
+    /// Order times, oldest first, capped at [`PURCHASE_TIMES_CAP`].
+    pub times: Vec<Millis>,
+}
+
+/// Everything known about one shopper.
+#[derive(Debug, Clone, Default)]
+pub struct ShopperState {
+    /// The session the latest event belonged to.
+    pub session: Option<SessionId>,
+    /// Items of that session in order (views, clicks, cart adds).
+    pub session_items: Vec<Item>,
+    /// Recently viewed items, newest last, without repeats.
+    pub recent: VecDeque<Item>,
+    /// Units per item in the cart.
+    pub cart: BTreeMap<Item, u32>,
+    /// Purchase history per item.
+    pub purchases: HashMap<Item, PurchaseHistory>,
+    /// "Not interested": never shown again.
+    pub hidden: HashSet<Item>,
+    /// Named wishlists (the default one is "").
+    pub wishlists: BTreeMap<String, Vec<Item>>,
+    /// Decayed affinity per category.
+    pub categories: HashMap<CategoryIdx, Decayed>,
+    /// Decayed affinity per brand.
+    pub brands: HashMap<String, Decayed>,
+    /// Recent search queries, newest last.
+    pub queries: VecDeque<String>,
+    /// Events applied.
+    pub events: u64,
+    /// Time of the latest event.
+    pub last_seen: Millis,
+}
+
+fn push_recent(q: &mut VecDeque<Item>, item: Item) {
+    q.retain(|&i| i != item);
+    q.push_back(item);
+    if q.len() > RECENT_CAP {
+        q.pop_front();
+    }
+}
+
+impl ShopperState {
+    /// Applies one event. `items` are the interned products it names (in the event's order).
+    pub fn apply(
+        &mut self,
+        kind: &EventKind,
+        session: &SessionId,
+        time: Millis,
+        items: &[Item],
+        catalog: &Catalog,
+    ) {
+        self.events += 1;
+        self.last_seen = self.last_seen.max(time);
+        if self.session.as_ref() != Some(session) {
+            self.session = Some(session.clone());
+            self.session_items.clear();
+        }
+        let w = affinity_weight(kind);
+        if w > 0.0 {
+            for &item in items {
+                for &c in catalog.categories(item) {
+                    self.categories.entry(c).or_default().add(w, time);
+                }
+                if let Some(brand) = catalog.product(item).and_then(|p| p.brand.as_ref()) {
+                    self.brands.entry(brand.clone()).or_default().add(w, time);
+                }
+            }
+        }
+        match kind {
+            EventKind::View { .. } | EventKind::Click { .. } => {
+                if let Some(&item) = items.first() {
+                    push_recent(&mut self.recent, item);
+                    self.push_session(item);
+                }
+            }
+            EventKind::CartAdd { quantity, .. } => {
+                if let Some(&item) = items.first() {
+                    *self.cart.entry(item).or_default() += quantity;
+                    self.push_session(item);
+                }
+            }
+            EventKind::CartRemove { quantity, .. } => {
+                if let Some(&item) = items.first()
+                    && let Some(q) = self.cart.get_mut(&item)
+                {
+                    *q = q.saturating_sub(*quantity);
+                    if *q == 0 {
+                        self.cart.remove(&item);
+                    }
+                }
+            }
+            EventKind::Purchase { lines, .. } => {
+                for (line, &item) in lines.iter().zip(items) {
+                    let h = self.purchases.entry(item).or_default();
+                    h.orders += 1;
+                    h.units = h.units.saturating_add(line.quantity);
+                    let pos = h.times.partition_point(|&t| t <= time);
+                    h.times.insert(pos, time);
+                    if h.times.len() > PURCHASE_TIMES_CAP {
+                        h.times.remove(0);
+                    }
+                    self.cart.remove(&item);
+                }
+            }
+            EventKind::WishlistAdd { list, .. } => {
+                if let Some(&item) = items.first() {
+                    let l = self
+                        .wishlists
+                        .entry(list.clone().unwrap_or_default())
+                        .or_default();
+                    if !l.contains(&item) {
+                        l.push(item);
+                    }
+                }
+            }
+            EventKind::WishlistRemove { list, .. } => {
+                if let Some(&item) = items.first()
+                    && let Some(l) = self.wishlists.get_mut(list.as_deref().unwrap_or(""))
+                {
+                    l.retain(|&i| i != item);
+                }
+            }
+            EventKind::Hide { .. } => {
+                if let Some(&item) = items.first() {
+                    self.hidden.insert(item);
+                }
+            }
+            EventKind::Search { query, .. } => {
+                self.queries.push_back(query.clone());
+                if self.queries.len() > RECENT_CAP {
+                    self.queries.pop_front();
+                }
+            }
+        }
+    }
+
+    fn push_session(&mut self, item: Item) {
+        self.session_items.push(item);
+        if self.session_items.len() > SESSION_CAP {
+            self.session_items.remove(0);
+        }
+    }
+
+    /// Folds another shopper's state into this one (a visitor logging in as this customer).
+    pub fn merge(&mut self, other: ShopperState) {
+        if other.last_seen >= self.last_seen {
+            self.session = other.session;
+            self.session_items = other.session_items;
+        }
+        for item in other.recent {
+            push_recent(&mut self.recent, item);
+        }
+        for (item, q) in other.cart {
+            *self.cart.entry(item).or_default() += q;
+        }
+        for (item, h) in other.purchases {
+            let mine = self.purchases.entry(item).or_default();
+            mine.orders += h.orders;
+            mine.units = mine.units.saturating_add(h.units);
+            mine.times.extend(h.times);
+            mine.times.sort_unstable();
+            let excess = mine.times.len().saturating_sub(PURCHASE_TIMES_CAP);
+            mine.times.drain(..excess);
+        }
+        self.hidden.extend(other.hidden);
+        for (name, items) in other.wishlists {
+            let l = self.wishlists.entry(name).or_default();
+            for i in items {
+                if !l.contains(&i) {
+                    l.push(i);
+                }
+            }
+        }
+        for (c, d) in other.categories {
+            self.categories.entry(c).or_default().merge(&d);
+        }
+        for (b, d) in other.brands {
+            self.brands.entry(b).or_default().merge(&d);
+        }
+        self.queries.extend(other.queries);
+        while self.queries.len() > RECENT_CAP {
+            self.queries.pop_front();
+        }
+        self.events += other.events;
+        self.last_seen = self.last_seen.max(other.last_seen);
+    }
+
+    /// Category affinities as of `now`, normalised to sum to 1 (empty when there are none).
+    pub fn category_affinity(&self, now: Millis) -> HashMap<CategoryIdx, f64> {
+        normalise(self.categories.iter().map(|(&c, d)| (c, d.at(now))))
+    }
+
+    /// Brand affinities as of `now`, normalised to sum to 1.
+    pub fn brand_affinity(&self, now: Millis) -> HashMap<String, f64> {
+        normalise(self.brands.iter().map(|(b, d)| (b.clone(), d.at(now))))
+    }
+}
+
+fn normalise<K: std::hash::Hash + Eq>(it: impl Iterator<Item = (K, f64)>) -> HashMap<K, f64> {
+    let m: HashMap<K, f64> = it.collect();
+    let total: f64 = m.values().sum();
+    if total <= 0.0 {
+        return HashMap::new();
+    }
+    m.into_iter().map(|(k, v)| (k, v / total)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tailor_model::{OrderLine, Product, ProductId};
+
+    fn pid(s: &str) -> ProductId {
+        ProductId::new(s).unwrap()
+    }
+
+    #[test]
+    fn decay_halves_after_half_life() {
+        let mut d = Decayed::default();
+        d.add(2.0, 0);
+        let half = (AFFINITY_HALF_LIFE_DAYS * 86_400_000.0) as Millis;
+        assert!((d.at(half) - 1.0).abs() < 1e-9);
+        // An out-of-order add lands decayed to the newer reference.
+        d.add(2.0, -half);
+        assert!((d.at(0) - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn events_build_state_and_merge_combines() {
+        let mut cat = Catalog::default();
+        let mut p = Product::new(pid("a"), "A");
+        p.categories = vec![vec!["Food".into()]];
+        p.brand = Some("Acme".into());
+        let a = cat.upsert(p);
+        let b = cat.intern(&pid("b"));
+        let s1 = SessionId::new("s1").unwrap();
+        let mut st = ShopperState::default();
+        st.apply(
+            &EventKind::View {
+                product_id: pid("a"),
+            },
+            &s1,
+            1,
+            &[a],
+            &cat,
+        );
+        st.apply(
+            &EventKind::View {
+                product_id: pid("b"),
+            },
+            &s1,
+            2,
+            &[b],
+            &cat,
+        );
+        st.apply(
+            &EventKind::View {
+                product_id: pid("a"),
+            },
+            &s1,
+            3,
+            &[a],
+            &cat,
+        );
+        assert_eq!(st.recent, [b, a]);
+        assert_eq!(st.session_items, [a, b, a]);
+        st.apply(
+            &EventKind::CartAdd {
+                product_id: pid("b"),
+                quantity: 2,
+            },
+            &s1,
+            4,
+            &[b],
+            &cat,
+        );
+        let lines = vec![OrderLine {
+            product_id: pid("b"),
+            quantity: 2,
+            unit_price: None,
+        }];
+        st.apply(
+            &EventKind::Purchase {
+                order_id: "o".into(),
+                lines,
+            },
+            &s1,
+            5,
+            &[b],
+            &cat,
+        );
+        assert!(st.cart.is_empty());
+        assert_eq!(st.purchases[&b].units, 2);
+        assert_eq!(st.category_affinity(5).len(), 1);
+        assert_eq!(st.brand_affinity(5).keys().collect::<Vec<_>>(), ["Acme"]);
+
+        let mut other = ShopperState::default();
+        let s2 = SessionId::new("s2").unwrap();
+        other.apply(
+            &EventKind::Hide {
+                product_id: pid("a"),
+            },
+            &s2,
+            10,
+            &[a],
+            &cat,
+        );
+        st.merge(other);
+        assert!(st.hidden.contains(&a));
+        assert_eq!(st.session, Some(s2));
+        assert_eq!(st.events, 6);
+    }
+}

@@ -1,0 +1,231 @@
+//! One shop's live state: the catalog, who is who (visitors, customers, sessions), and every
+//! shopper's state. Events are applied here after they commit, so the next request sees them.
+
+use crate::catalog::{Catalog, Item};
+use crate::shopper::{ShopperKey, ShopperState};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use tailor_model::{CustomerId, Event, EventKind, Millis, Product, SessionId, VisitorId};
+
+/// A gap longer than this starts a new session when the client sends no session id.
+pub const DEFAULT_SESSION_GAP_MS: Millis = 30 * 60 * 1000;
+
+#[derive(Debug, Clone)]
+struct VisitorInfo {
+    customer: Option<CustomerId>,
+    session: SessionId,
+    last: Millis,
+}
+
+/// Live state of one shop.
+pub struct ShopState {
+    /// Products and their dense indices.
+    pub catalog: Catalog,
+    visitors: HashMap<VisitorId, VisitorInfo>,
+    shoppers: HashMap<ShopperKey, ShopperState>,
+    session_gap: Millis,
+    /// Events applied since start-up.
+    pub events_applied: u64,
+}
+
+impl Default for ShopState {
+    fn default() -> Self {
+        Self::new(DEFAULT_SESSION_GAP_MS)
+    }
+}
+
+fn derived_session(visitor: &VisitorId, start: Millis) -> SessionId {
+    // Stable for the same visitor and start, short whatever the visitor id's length.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    visitor.hash(&mut h);
+    let id = format!("s{:016x}{:x}", h.finish(), start.max(0));
+    SessionId::new(id).expect("a derived session id is short and printable")
+}
+
+impl ShopState {
+    /// An empty shop whose derived sessions split at `session_gap` ms.
+    pub fn new(session_gap: Millis) -> Self {
+        Self {
+            catalog: Catalog::default(),
+            visitors: HashMap::new(),
+            shoppers: HashMap::new(),
+            session_gap,
+            events_applied: 0,
+        }
+    }
+
+    /// Fills in what ingest derives before the event is stored: the session id when the client
+    /// sent none (a new one after a gap of more than the session gap).
+    pub fn prepare(&mut self, e: &mut Event) {
+        let t = e.time();
+        let gap = self.session_gap;
+        let info = self
+            .visitors
+            .entry(e.visitor_id.clone())
+            .or_insert_with(|| VisitorInfo {
+                customer: None,
+                session: derived_session(&e.visitor_id, t),
+                last: t,
+            });
+        match &e.session_id {
+            Some(s) => info.session = s.clone(),
+            None => {
+                if t - info.last > gap {
+                    info.session = derived_session(&e.visitor_id, t);
+                }
+                e.session_id = Some(info.session.clone());
+            }
+        }
+        info.last = info.last.max(t);
+    }
+
+    /// The key whose state a visitor's events update: its customer once linked.
+    pub fn key_of(&self, visitor: &VisitorId) -> ShopperKey {
+        match self.visitors.get(visitor).and_then(|v| v.customer.clone()) {
+            Some(c) => ShopperKey::Customer(c),
+            None => ShopperKey::Visitor(visitor.clone()),
+        }
+    }
+
+    /// Links a visitor to a customer and merges the visitor's state into the customer's
+    /// (Recombee's MergeUsers). Returns whether anything changed.
+    pub fn link(&mut self, visitor: &VisitorId, customer: &CustomerId) -> bool {
+        let info = self
+            .visitors
+            .entry(visitor.clone())
+            .or_insert_with(|| VisitorInfo {
+                customer: None,
+                session: derived_session(visitor, 0),
+                last: 0,
+            });
+        if info.customer.as_ref() == Some(customer) {
+            return false;
+        }
+        let previous = info.customer.replace(customer.clone());
+        let from = match previous {
+            // Re-linking to another customer moves nothing: the old customer keeps its history.
+            Some(_) => None,
+            None => self.shoppers.remove(&ShopperKey::Visitor(visitor.clone())),
+        };
+        if let Some(from) = from {
+            self.shoppers
+                .entry(ShopperKey::Customer(customer.clone()))
+                .or_default()
+                .merge(from);
+        }
+        true
+    }
+
+    /// Applies an accepted event to the live state. Returns the items it names.
+    pub fn apply(&mut self, e: &Event) -> Vec<Item> {
+        if let Some(c) = &e.customer_id {
+            self.link(&e.visitor_id, c);
+        }
+        let items: Vec<Item> = match &e.kind {
+            EventKind::Purchase { lines, .. } => lines
+                .iter()
+                .map(|l| self.catalog.intern(&l.product_id))
+                .collect(),
+            EventKind::Search { .. } => Vec::new(),
+            k => k
+                .product()
+                .map(|p| vec![self.catalog.intern(p)])
+                .unwrap_or_default(),
+        };
+        let session = match &e.session_id {
+            Some(s) => s.clone(),
+            None => {
+                let mut e2 = e.clone();
+                self.prepare(&mut e2);
+                e2.session_id.expect("prepare sets a session")
+            }
+        };
+        let key = self.key_of(&e.visitor_id);
+        let st = self.shoppers.entry(key).or_default();
+        st.apply(&e.kind, &session, e.time(), &items, &self.catalog);
+        self.events_applied += 1;
+        items
+    }
+
+    /// The state of the shopper behind this visitor and/or customer, if any.
+    pub fn shopper(
+        &self,
+        visitor: Option<&VisitorId>,
+        customer: Option<&CustomerId>,
+    ) -> Option<&ShopperState> {
+        let key = match (customer, visitor) {
+            (Some(c), _) => ShopperKey::Customer(c.clone()),
+            (None, Some(v)) => self.key_of(v),
+            (None, None) => return None,
+        };
+        self.shoppers.get(&key)
+    }
+
+    /// Number of shoppers with state.
+    pub fn shopper_count(&self) -> usize {
+        self.shoppers.len()
+    }
+
+    /// Inserts or replaces a product.
+    pub fn upsert_product(&mut self, p: Product) -> Item {
+        self.catalog.upsert(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(v: serde_json::Value) -> Event {
+        Event::from_json(&v, 0).unwrap()
+    }
+
+    #[test]
+    fn sessions_split_at_the_gap_and_explicit_ids_win() {
+        let mut s = ShopState::default();
+        let mut a = ev(json!({"type":"view","visitor_id":"v","product_id":"p","timestamp":0}));
+        let mut b = ev(
+            json!({"type":"view","visitor_id":"v","product_id":"p","timestamp":DEFAULT_SESSION_GAP_MS}),
+        );
+        let mut c = ev(
+            json!({"type":"view","visitor_id":"v","product_id":"p","timestamp":2 * DEFAULT_SESSION_GAP_MS + 1}),
+        );
+        let mut d =
+            ev(json!({"type":"view","visitor_id":"v","product_id":"p","session_id":"mine"}));
+        for e in [&mut a, &mut b, &mut c, &mut d] {
+            s.prepare(e);
+        }
+        assert_eq!(a.session_id, b.session_id);
+        assert_ne!(b.session_id, c.session_id);
+        assert_eq!(d.session_id.unwrap().as_str(), "mine");
+        // An out-of-order event inside the current session stays in it.
+        let mut late = ev(json!({"type":"view","visitor_id":"v","product_id":"p","timestamp":5}));
+        s.prepare(&mut late);
+        assert_eq!(late.session_id.unwrap().as_str(), "mine");
+    }
+
+    #[test]
+    fn login_merges_visitor_history_into_customer() {
+        let mut s = ShopState::default();
+        for e in [
+            json!({"type":"view","visitor_id":"v1","product_id":"a","timestamp":1}),
+            json!({"type":"view","visitor_id":"v2","product_id":"b","timestamp":2}),
+            json!({"type":"view","visitor_id":"v1","customer_id":"c","product_id":"c","timestamp":3}),
+        ] {
+            let mut e = ev(e);
+            s.prepare(&mut e);
+            s.apply(&e);
+        }
+        let v1 = VisitorId::new("v1").unwrap();
+        let c = CustomerId::new("c").unwrap();
+        let st = s.shopper(Some(&v1), None).unwrap();
+        assert_eq!(st.recent.len(), 2);
+        assert_eq!(s.shopper(None, Some(&c)).unwrap().events, 2);
+        // A second device logging in brings its history along.
+        assert!(s.link(&VisitorId::new("v2").unwrap(), &c));
+        assert_eq!(s.shopper(None, Some(&c)).unwrap().recent.len(), 3);
+        assert!(!s.link(&VisitorId::new("v2").unwrap(), &c));
+        assert_eq!(s.shopper_count(), 1);
+    }
+}
