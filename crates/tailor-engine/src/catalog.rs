@@ -1,7 +1,7 @@
 //! The in-memory catalog: every product id the shop has mentioned gets a dense `u32` item index
 //! (the currency of the recommenders), and products that exist carry their data here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use tailor_model::{Product, ProductId};
 
@@ -20,6 +20,7 @@ pub struct Catalog {
     categories: Vec<Vec<CategoryIdx>>,
     category_index: HashMap<String, CategoryIdx>,
     category_names: Vec<String>,
+    members: HashMap<CategoryIdx, BTreeSet<Item>>,
     live: usize,
 }
 
@@ -105,6 +106,10 @@ impl Catalog {
                 }
             }
         }
+        self.leave_categories(i);
+        for &c in &cats {
+            self.members.entry(c).or_default().insert(i);
+        }
         self.categories[i as usize] = cats;
         if self.products[i as usize].is_none() {
             self.live += 1;
@@ -117,11 +122,25 @@ impl Catalog {
     pub fn remove(&mut self, id: &str) -> bool {
         let Some(i) = self.item(id) else { return false };
         let had = self.products[i as usize].take().is_some();
+        self.leave_categories(i);
         self.categories[i as usize].clear();
         if had {
             self.live -= 1;
         }
         had
+    }
+
+    /// Items filed under a category (at any depth below it).
+    pub fn members(&self, c: CategoryIdx) -> impl Iterator<Item = Item> + '_ {
+        self.members.get(&c).into_iter().flatten().copied()
+    }
+
+    fn leave_categories(&mut self, item: Item) {
+        for c in &self.categories[item as usize] {
+            if let Some(m) = self.members.get_mut(c) {
+                m.remove(&item);
+            }
+        }
     }
 
     /// Items with product data, in index order.
@@ -157,10 +176,12 @@ mod tests {
         let nuts = c.category("Food > Nuts").unwrap();
         let food = c.category("Food").unwrap();
         assert_eq!(c.categories(b), &[food, nuts]);
+        assert_eq!(c.members(food).collect::<Vec<_>>(), [b]);
         assert!(c.remove("b"));
         assert!(!c.remove("b"));
         assert_eq!(c.live_products(), 1);
         assert_eq!(c.item("b"), Some(b));
         assert!(c.product(b).is_none());
+        assert_eq!(c.members(food).count(), 0);
     }
 }

@@ -6,10 +6,15 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod filter;
+pub mod models;
+pub mod pipeline;
 pub mod shopper;
 pub mod state;
 
 pub use catalog::{Catalog, Item};
+pub use models::Models;
+pub use pipeline::{BoxResult, RecRequest, recommend};
 pub use shopper::{ShopperKey, ShopperState};
 pub use state::ShopState;
 

@@ -2,6 +2,7 @@
 //! shopper's state. Events are applied here after they commit, so the next request sees them.
 
 use crate::catalog::{Catalog, Item};
+use crate::models::Models;
 use crate::shopper::{ShopperKey, ShopperState};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -24,6 +25,8 @@ pub struct ShopState {
     visitors: HashMap<VisitorId, VisitorInfo>,
     shoppers: HashMap<ShopperKey, ShopperState>,
     session_gap: Millis,
+    /// Learned models, updated per event.
+    pub models: Models,
     /// Events applied since start-up.
     pub events_applied: u64,
 }
@@ -50,6 +53,7 @@ impl ShopState {
             visitors: HashMap::new(),
             shoppers: HashMap::new(),
             session_gap,
+            models: Models::default(),
             events_applied: 0,
         }
     }
@@ -142,6 +146,13 @@ impl ShopState {
         };
         let key = self.key_of(&e.visitor_id);
         let st = self.shoppers.entry(key).or_default();
+        let before: &[Item] = if st.session.as_ref() == Some(&session) {
+            &st.session_items
+        } else {
+            &[]
+        };
+        self.models
+            .apply(&e.kind, &items, &session, before, e.time(), &self.catalog);
         st.apply(&e.kind, &session, e.time(), &items, &self.catalog);
         self.events_applied += 1;
         items

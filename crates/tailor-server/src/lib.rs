@@ -1,1 +1,110 @@
-//! Tailor's HTTP API (axum): thin wiring from requests to the store and the engine.
+//! Tailor's HTTP API: thin wiring from requests to the store and the engine.
+//!
+//! [`router`] builds the axum app; [`serve`] binds and runs it. Handlers live in [`routes`], one
+//! module per resource, and never hold business logic: that lives in `tailor-engine`.
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod metrics;
+pub mod routes;
+
+pub use app::{App, ReplayStats};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use std::time::Instant;
+
+/// Largest request body accepted (a catalog batch of 10,000 rich products fits).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The OpenAPI description of every endpoint.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Tailor",
+        description = "Self-hosted ecommerce personalization. Send `Authorization: Bearer KEY`; prefix any /v1 path with /v1/shops/{shop} to name a shop (otherwise the key's shop, or `default`)."
+    ),
+    paths(
+        routes::system::healthz,
+        routes::system::metrics,
+        routes::events::post_events,
+        routes::events::merge,
+        routes::catalog::post_products,
+        routes::catalog::list_products,
+        routes::catalog::get_product,
+        routes::catalog::patch_product,
+        routes::catalog::delete_product,
+        routes::shoppers::get_visitor,
+        routes::shoppers::get_customer,
+        routes::recommend::post_recommendations,
+    )
+)]
+pub struct ApiDoc;
+
+async fn track(State(app): State<App>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
+    let t = Instant::now();
+    let resp = next.run(req).await;
+    app.metrics
+        .request(&route, resp.status().as_u16(), t.elapsed().as_secs_f64());
+    resp
+}
+
+/// The whole API as a router (before shop-prefix rewriting; see [`service`]).
+pub fn router(app: App) -> Router {
+    use routes::{catalog, events, recommend, shoppers, system};
+    Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
+        .route("/openapi.json", get(system::openapi))
+        .route("/v1/events", post(events::post_events))
+        .route("/v1/identity/merge", post(events::merge))
+        .route(
+            "/v1/products",
+            post(catalog::post_products).get(catalog::list_products),
+        )
+        .route(
+            "/v1/products/{id}",
+            get(catalog::get_product)
+                .patch(catalog::patch_product)
+                .delete(catalog::delete_product),
+        )
+        .route("/v1/recommendations", post(recommend::post_recommendations))
+        .route("/v1/visitors/{id}", get(shoppers::get_visitor))
+        .route("/v1/customers/{id}", get(shoppers::get_customer))
+        .route_layer(middleware::from_fn_with_state(app.clone(), track))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(app)
+}
+
+/// The router with `/v1/shops/{shop}/...` rewritten to `/v1/...` before routing.
+pub fn service(
+    app: App,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
+    tower::util::MapRequest<Router, fn(Request) -> Request>,
+    std::net::SocketAddr,
+> {
+    use tower::ServiceExt;
+    let svc = router(app).map_request(auth::route_shop as fn(Request) -> Request);
+    axum::ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(svc)
+}
+
+/// Serves on `listener` until `shutdown` resolves.
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, service(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,109 @@
+//! The shop's learned models, updated per event: session kNN (next item), co-view and co-buy
+//! (alternatives, bought together), and decayed popularity (trending, best sellers). Each is a
+//! `tailor-reco` algorithm; this module only decides which events feed which model.
+
+use crate::catalog::{Catalog, Item};
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+use tailor_model::{EventKind, Millis, SessionId};
+use tailor_reco::cooccur::{CoOccurConfig, CoOccurrence};
+use tailor_reco::popularity::{Popularity, PopularityConfig, Scope};
+use tailor_reco::session::{SessionKnn, SessionKnnParams};
+
+/// Trending halves its memory of an interaction after this long.
+pub const TRENDING_HALF_LIFE_DAYS: f64 = 7.0;
+/// Best sellers halve their memory of a sale after this long.
+pub const BESTSELLER_HALF_LIFE_DAYS: f64 = 30.0;
+
+/// How much one event of a kind says about an item's popularity.
+fn trend_weight(kind: &EventKind) -> f64 {
+    match kind {
+        EventKind::View { .. } | EventKind::Click { .. } => 1.0,
+        EventKind::WishlistAdd { .. } => 2.0,
+        EventKind::CartAdd { .. } => 3.0,
+        EventKind::Purchase { .. } => 5.0,
+        _ => 0.0,
+    }
+}
+
+/// Every model of one shop.
+pub struct Models {
+    /// Next item from similar sessions.
+    pub sessions: SessionKnn,
+    /// Items viewed in the same sessions.
+    pub coview: CoOccurrence,
+    /// Items bought in the same orders.
+    pub cobuy: CoOccurrence,
+    /// Decayed interest (views, carts, purchases), globally and per category.
+    pub trending: Popularity,
+    /// Decayed units sold.
+    pub bestsellers: Popularity,
+}
+
+impl Default for Models {
+    fn default() -> Self {
+        let days = |d: f64| PopularityConfig::with_half_life(Duration::from_secs_f64(d * 86_400.0));
+        Self {
+            sessions: SessionKnn::build(SessionKnnParams::default(), &[])
+                .expect("default session parameters are valid"),
+            coview: CoOccurrence::new(CoOccurConfig::default()).expect("default config is valid"),
+            cobuy: CoOccurrence::new(CoOccurConfig::default()).expect("default config is valid"),
+            trending: Popularity::new(days(TRENDING_HALF_LIFE_DAYS)).expect("valid half-life"),
+            bestsellers: Popularity::new(days(BESTSELLER_HALF_LIFE_DAYS)).expect("valid half-life"),
+        }
+    }
+}
+
+/// A session id as the `u64` key the session index uses.
+pub fn session_key(s: &SessionId) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+impl Models {
+    /// Feeds one applied event. `session_before` is the session's items before this event.
+    pub fn apply(
+        &mut self,
+        kind: &EventKind,
+        items: &[Item],
+        session: &SessionId,
+        session_before: &[Item],
+        time: Millis,
+        catalog: &Catalog,
+    ) {
+        let secs = time.div_euclid(1000);
+        let w = trend_weight(kind);
+        if w > 0.0 {
+            for &i in items {
+                self.trending.record(i, catalog.categories(i), time, w);
+            }
+        }
+        match kind {
+            EventKind::View { .. } | EventKind::Click { .. } | EventKind::CartAdd { .. } => {
+                if let Some(&item) = items.first() {
+                    self.sessions.add_click(session_key(session), item, secs);
+                    if !session_before.contains(&item) {
+                        self.coview.extend_group(session_before, item);
+                    }
+                }
+            }
+            EventKind::Purchase { lines, .. } => {
+                self.cobuy.add_group(items);
+                for (line, &i) in lines.iter().zip(items) {
+                    self.bestsellers
+                        .record(i, catalog.categories(i), time, line.quantity as f64);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The trending score of the top item, the scale of the popularity prior.
+    pub fn top_trending(&self, now: Millis) -> f64 {
+        self.trending
+            .top(Scope::Global, 1, now, &|_| false)
+            .first()
+            .map_or(0.0, |x| x.1 as f64)
+    }
+}

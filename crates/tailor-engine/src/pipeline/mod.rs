@@ -1,0 +1,81 @@
+//! The one pipeline every product list goes through: candidates, then filters, then ranking,
+//! then response. Recommendations, and later search and emails, differ only in their sources,
+//! so hard constraints hold everywhere by construction.
+
+pub mod candidates;
+pub mod rank;
+pub mod request;
+
+pub use rank::{Explanation, Ranked};
+pub use request::{BoxRequest, RecRequest, SourceKind, SourceSpec};
+
+use crate::catalog::Item;
+use crate::shopper::ShopperState;
+use crate::state::ShopState;
+use std::collections::HashSet;
+use tailor_model::Millis;
+
+/// One filled box.
+#[derive(Debug, Clone)]
+pub struct BoxResult {
+    /// The box's name.
+    pub name: String,
+    /// Its items, best first.
+    pub items: Vec<Ranked>,
+}
+
+/// Whether a product may be shown to this shopper at all: it exists, is sellable, and was not
+/// hidden by the shopper ("not interested").
+pub fn allowed(shop: &ShopState, shopper: Option<&ShopperState>, item: Item) -> bool {
+    shop.catalog.product(item).is_some_and(|p| p.is_sellable())
+        && shopper.is_none_or(|s| !s.hidden.contains(&item))
+}
+
+/// Fills every box of `req`, in order, never repeating a product across boxes.
+pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResult> {
+    let shopper = shop.shopper(req.visitor.as_ref(), req.customer.as_ref());
+    let mut used: HashSet<Item> = HashSet::new();
+    let mut used_groups: HashSet<String> = HashSet::new();
+    let mut out = Vec::with_capacity(req.boxes.len());
+    for b in &req.boxes {
+        let on_page: HashSet<Item> = b
+            .context
+            .products
+            .iter()
+            .chain(&b.context.cart)
+            .copied()
+            .collect();
+        let exclude_own = |item: Item| on_page.contains(&item);
+        let keep = |item: Item| {
+            !used.contains(&item)
+                && allowed(shop, shopper, item)
+                && shop
+                    .catalog
+                    .product(item)
+                    .is_some_and(|p| b.filter.matches(p))
+        };
+        let cands = candidates::generate(shop, shopper, b, now, &|item, kind: SourceKind| {
+            keep(item) && (kind.shows_own_items() || !exclude_own(item))
+        });
+        let mut ranked = rank::rank(shop, shopper, cands, now);
+        if b.one_per_group {
+            let mut groups: HashSet<&str> = HashSet::new();
+            ranked.retain(|r| {
+                let g = shop.catalog.product(r.item).map_or("", |p| p.group_key());
+                !used_groups.contains(g) && groups.insert(g)
+            });
+        }
+        ranked.truncate(b.count);
+        for r in &ranked {
+            used.insert(r.item);
+            if let Some(p) = shop.catalog.product(r.item) {
+                used_groups.insert(p.group_key().to_string());
+            }
+        }
+        out.push(BoxResult {
+            name: b.name.clone(),
+            items: ranked,
+        });
+    }
+    out
+}

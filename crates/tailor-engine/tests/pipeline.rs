@@ -1,0 +1,216 @@
+//! The recommendation pipeline end to end on an in-memory shop.
+
+use serde_json::{Value, json};
+use tailor_engine::{RecRequest, ShopState, recommend};
+use tailor_model::{Availability, Event, Product, ProductId};
+
+fn product(id: &str, cat: &[&str], brand: &str) -> Product {
+    let mut p = Product::new(ProductId::new(id).unwrap(), format!("Product {id}"));
+    p.categories = vec![cat.iter().map(|s| s.to_string()).collect()];
+    p.brand = Some(brand.into());
+    p.price = Some(10.0);
+    p
+}
+
+/// 10 snacks (s0..s9), 10 drinks (d0..d9), and a history where s0 and s1 go together.
+fn shop() -> ShopState {
+    let mut s = ShopState::default();
+    for i in 0..10 {
+        s.upsert_product(product(&format!("s{i}"), &["Food", "Snacks"], "Crunch"));
+        s.upsert_product(product(&format!("d{i}"), &["Drinks"], "Fizz"));
+    }
+    let mut t = 1_000_000;
+    for v in 0..20 {
+        for p in ["s0", "s1", "d0"] {
+            t += 1000;
+            apply(
+                &mut s,
+                json!({"type": "view", "visitor_id": format!("h{v}"), "product_id": p, "timestamp": t}),
+            );
+        }
+    }
+    s
+}
+
+fn apply(s: &mut ShopState, v: Value) {
+    let mut e = Event::from_json(&v, 0).unwrap();
+    s.prepare(&mut e);
+    s.apply(&e);
+}
+
+fn ids(s: &ShopState, req: Value) -> Vec<Vec<String>> {
+    let req = RecRequest::parse(&req, &s.catalog).unwrap();
+    recommend(s, &req, 2_000_000)
+        .into_iter()
+        .map(|b| {
+            b.items
+                .iter()
+                .map(|r| s.catalog.id(r.item).to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn an_event_changes_the_very_next_response() {
+    let mut s = shop();
+    let req = json!({"visitor_id": "new", "boxes": [{"preset": "for_you", "count": 3}]});
+    let before = ids(&s, req.clone());
+    apply(
+        &mut s,
+        json!({"type": "view", "visitor_id": "new", "product_id": "s0", "timestamp": 1_900_000}),
+    );
+    let after = ids(&s, req);
+    assert_ne!(before, after);
+    assert_eq!(
+        after[0][0], "s1",
+        "the session neighbour of s0 leads: {after:?}"
+    );
+}
+
+#[test]
+fn boxes_never_repeat_a_product_and_respect_counts() {
+    let s = shop();
+    let out = ids(
+        &s,
+        json!({"boxes": [
+            {"name": "a", "preset": "trending", "count": 5},
+            {"name": "b", "preset": "trending", "count": 5},
+            {"name": "c", "sources": ["trending", {"source": "bestsellers", "limit": 3}], "count": 50}
+        ]}),
+    );
+    assert_eq!((out[0].len(), out[1].len()), (5, 5));
+    let mut all: Vec<_> = out.concat();
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), n, "a product appeared twice: {out:?}");
+    assert_eq!(n, 20, "all 20 products fill the three boxes");
+}
+
+#[test]
+fn filters_and_context_references_apply() {
+    let s = shop();
+    let out = ids(
+        &s,
+        json!({"boxes": [{"preset": "alternatives", "count": 20,
+        "context": {"products": ["s0"]}, "filter": {"category": {"$in": "$context.category"}}}]}),
+    );
+    assert!(!out[0].is_empty());
+    assert!(
+        out[0].iter().all(|p| p.starts_with('s') && p != "s0"),
+        "{out:?}"
+    );
+    let out = ids(
+        &s,
+        json!({"boxes": [{"preset": "trending", "count": 20, "filter": {"brand": "Fizz"}}]}),
+    );
+    assert!(out[0].iter().all(|p| p.starts_with('d')) && out[0].len() == 10);
+}
+
+#[test]
+fn cold_start_falls_back_step_by_step() {
+    // A shop with no events still fills the homepage from its catalog.
+    let mut empty = ShopState::default();
+    empty.upsert_product(product("x", &["A"], "B"));
+    assert_eq!(
+        ids(&empty, json!({"boxes": [{"preset": "for_you"}]}))[0],
+        ["x"]
+    );
+    // A brand-new visitor gets trending, led by the most viewed items.
+    let s = shop();
+    let out = ids(
+        &s,
+        json!({"visitor_id": "nobody", "boxes": [{"preset": "for_you", "count": 3}]}),
+    );
+    let mut top: Vec<_> = out[0].clone();
+    top.sort();
+    assert_eq!(top, ["d0", "s0", "s1"]);
+}
+
+#[test]
+fn hidden_unavailable_and_not_interested_never_appear() {
+    let mut s = shop();
+    let mut gone = product("s1", &["Food", "Snacks"], "Crunch");
+    gone.availability = Availability::OutOfStock;
+    s.upsert_product(gone);
+    let mut hidden = product("d0", &["Drinks"], "Fizz");
+    hidden.hidden = true;
+    s.upsert_product(hidden);
+    apply(
+        &mut s,
+        json!({"type": "hide", "visitor_id": "me", "product_id": "s2"}),
+    );
+    let out = ids(
+        &s,
+        json!({"visitor_id": "me", "boxes": [{"preset": "trending", "count": 100}, {"preset": "alternatives", "context": {"products": "s0"}}]}),
+    );
+    for p in out.concat() {
+        assert!(
+            !["s1", "d0", "s2"].contains(&p.as_str()),
+            "{p} must not appear"
+        );
+    }
+}
+
+#[test]
+fn explanations_add_up_to_the_score() {
+    let mut s = shop();
+    apply(
+        &mut s,
+        json!({"type": "view", "visitor_id": "me", "product_id": "s0", "timestamp": 1_900_000}),
+    );
+    let req = RecRequest::parse(
+        &json!({"visitor_id": "me", "explain": true, "boxes": [{"preset": "for_you"}]}),
+        &s.catalog,
+    )
+    .unwrap();
+    let out = recommend(&s, &req, 2_000_000);
+    assert!(!out[0].items.is_empty());
+    for r in &out[0].items {
+        let sum: f64 =
+            r.why.sources.iter().map(|x| x.1).sum::<f64>() + r.why.affinity + r.why.popularity;
+        assert!((sum - r.score).abs() < 1e-9);
+    }
+    // The shopper's snack interest shows up as affinity on snacks.
+    assert!(out[0].items.iter().any(|r| r.why.affinity > 0.0));
+}
+
+#[test]
+fn bad_requests_name_the_field() {
+    let s = shop();
+    let err = |v: Value| RecRequest::parse(&v, &s.catalog).unwrap_err().field;
+    assert_eq!(err(json!({})), "boxes");
+    assert_eq!(
+        err(json!({"boxes": [{"sources": ["magic"]}]})),
+        "boxes[0].sources[0].source"
+    );
+    assert_eq!(
+        err(json!({"boxes": [{"preset": "nope"}]})),
+        "boxes[0].preset"
+    );
+    assert_eq!(
+        err(json!({"boxes": [{"preset": "trending", "count": 0}]})),
+        "boxes[0].count"
+    );
+    assert_eq!(
+        err(json!({"boxes": [{"preset": "alternatives", "context": {"products": ["zzz"]}}]})),
+        "boxes[0].context.products[0]"
+    );
+    assert_eq!(
+        err(
+            json!({"boxes": [{"preset": "trending", "filter": {"brand": {"$in": "$context.brand"}}}]})
+        ),
+        "boxes[0].filter.brand.$in"
+    );
+    assert_eq!(
+        err(
+            json!({"boxes": [{"name": "x", "preset": "trending"}, {"name": "x", "preset": "trending"}]})
+        ),
+        "boxes[1].name"
+    );
+    assert_eq!(
+        err(json!({"visitor_id": 5, "boxes": [{"preset": "trending"}]})),
+        "visitor_id"
+    );
+}

@@ -1,0 +1,119 @@
+//! The shared state behind every handler: the store (system of record), the engine (live state
+//! rebuilt from the store at start-up), the key cache and the metrics.
+
+use crate::metrics::Metrics;
+use parking_lot::RwLock;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tailor_engine::Engine;
+use tailor_store::{KeyInfo, Store};
+
+/// How long an authenticated key is trusted before the store is asked again (bounds how long a
+/// revoked key keeps working).
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Handler state; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    /// The system of record.
+    pub store: Arc<dyn Store>,
+    /// Live state.
+    pub engine: Arc<Engine>,
+    /// Prometheus counters.
+    pub metrics: Arc<Metrics>,
+    keys: Arc<RwLock<KeyCache>>,
+}
+
+#[derive(Default)]
+struct KeyCache {
+    by_secret: HashMap<String, (Option<KeyInfo>, Instant)>,
+    any_keys: Option<(bool, Instant)>,
+}
+
+/// What start-up replay did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReplayStats {
+    /// Shops loaded.
+    pub shops: usize,
+    /// Products loaded.
+    pub products: u64,
+    /// Events replayed.
+    pub events: u64,
+    /// Wall time of the event replay.
+    pub event_secs: f64,
+}
+
+impl App {
+    /// Wraps a store and rebuilds the live state from it.
+    pub fn open(store: Arc<dyn Store>) -> Result<(Self, ReplayStats), tailor_store::StoreError> {
+        let engine = Arc::new(Engine::new());
+        let stats = replay(store.as_ref(), &engine)?;
+        let app = Self {
+            store,
+            engine,
+            metrics: Arc::new(Metrics::new()),
+            keys: Arc::default(),
+        };
+        Ok((app, stats))
+    }
+
+    /// Whether the server runs without keys (open development mode).
+    pub fn dev_mode(&self) -> bool {
+        let now = Instant::now();
+        if let Some((any, at)) = self.keys.read().any_keys
+            && now.duration_since(at) < KEY_CACHE_TTL
+        {
+            return !any;
+        }
+        let any = self
+            .store
+            .list_keys()
+            .map(|k| k.iter().any(|k| !k.revoked))
+            .unwrap_or(true);
+        self.keys.write().any_keys = Some((any, now));
+        !any
+    }
+
+    /// The live key with this secret, cached for [`KEY_CACHE_TTL`].
+    pub fn authenticate(&self, secret: &str) -> Result<Option<KeyInfo>, tailor_store::StoreError> {
+        let now = Instant::now();
+        if let Some((info, at)) = self.keys.read().by_secret.get(secret)
+            && now.duration_since(*at) < KEY_CACHE_TTL
+        {
+            return Ok(info.clone());
+        }
+        let info = self.store.authenticate(secret)?;
+        let mut cache = self.keys.write();
+        // Unknown secrets are cached too, but the cache may not grow without bound.
+        if cache.by_secret.len() > 10_000 {
+            cache.by_secret.clear();
+        }
+        cache
+            .by_secret
+            .insert(secret.to_string(), (info.clone(), now));
+        Ok(info)
+    }
+}
+
+/// Rebuilds every shop's live state: products, then identity links, then the event log.
+pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_store::StoreError> {
+    let mut stats = ReplayStats::default();
+    for shop in store.shops()? {
+        let state = engine.shop(&shop);
+        let mut st = state.write();
+        stats.products += store.for_each_product(&shop, &mut |p| {
+            st.upsert_product(p);
+        })?;
+        for (v, c) in store.identity_links(&shop)? {
+            st.link(&v, &c);
+        }
+        let t = Instant::now();
+        stats.events += store.replay_events(&shop, 0, &mut |_, e| {
+            st.apply(&e);
+        })?;
+        stats.event_secs += t.elapsed().as_secs_f64();
+        stats.shops += 1;
+    }
+    Ok(stats)
+}
