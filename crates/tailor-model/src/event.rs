@@ -186,7 +186,7 @@ impl Event {
                 let request_id = p.opt_str(obj, "request_id", MAX_ID_LEN);
                 let position = p
                     .opt_int(obj, "position")
-                    .and_then(|n| p.to_u32("position", n));
+                    .and_then(|n| p.checked_u32("position", n));
                 product_id.map(|product_id| EventKind::Click {
                     product_id,
                     request_id,
@@ -344,7 +344,7 @@ impl Parser {
         }
     }
 
-    fn to_u32(&mut self, f: &str, n: i64) -> Option<u32> {
+    fn checked_u32(&mut self, f: &str, n: i64) -> Option<u32> {
         match u32::try_from(n) {
             Ok(v) => Some(v),
             Err(_) => {
@@ -358,7 +358,7 @@ impl Parser {
     fn quantity(&mut self, o: &Map<String, Value>, f: &str) -> u32 {
         match self.opt_int(o, f) {
             None => 1,
-            Some(n) if n >= 1 => self.to_u32(f, n).unwrap_or(1),
+            Some(n) if n >= 1 => self.checked_u32(f, n).unwrap_or(1),
             Some(_) => {
                 self.err(f, "must be 1 or more");
                 1
