@@ -126,7 +126,11 @@ fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Ve
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO events(shop, event_id, body) VALUES (?1, ?2, ?3)",
         )?;
+        let mut shop =
+            tx.prepare_cached("INSERT OR IGNORE INTO shops(id, created_at) VALUES (?1, ?2)")?;
         for req in group {
+            // A shop exists once anything is stored for it, so start-up replay finds it.
+            shop.execute(params![req.shop.as_str(), now_millis()])?;
             let mut seqs = Vec::with_capacity(req.events.len());
             for e in &req.events {
                 let body = serde_json::to_string(e)?;

@@ -87,6 +87,8 @@ fn check_shops_are_isolated(store: &dyn Store) {
     );
     assert_eq!(store.count_products(&a).unwrap(), 1);
     assert_eq!(store.count_events(&b).unwrap(), 1);
+    // Events alone make a shop known (start-up replay walks the shop list).
+    assert!(store.shops().unwrap().contains(&b));
 }
 
 fn check_catalog_crud_and_paging(store: &dyn Store) {

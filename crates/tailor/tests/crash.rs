@@ -111,7 +111,10 @@ async fn acknowledged_events_survive_kill_9() {
         .await
         .unwrap();
     let acked_v0 = acked.iter().filter(|id| id.starts_with("t0-")).count() as u64;
-    assert!(profile["events"].as_u64().unwrap() >= acked_v0);
+    assert!(
+        profile["events"].as_u64().is_some_and(|n| n >= acked_v0),
+        "{profile}"
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 }
