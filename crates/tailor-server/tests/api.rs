@@ -451,3 +451,73 @@ async fn health_metrics_and_openapi() {
         );
     }
 }
+
+#[tokio::test]
+async fn recommendations_over_http_track_explain_and_take_events_along() {
+    let s = start().await;
+    let products: Vec<Value> = (0..6)
+        .map(|i| json!({"id": format!("p{i}"), "title": format!("P{i}"), "categories": [["A"]]}))
+        .collect();
+    s.post("/v1/products", None, json!(products)).await;
+    for v in 0..5 {
+        s.post(
+            "/v1/events",
+            None,
+            json!([
+                view(&format!("h{v}a"), &format!("h{v}"), "p0"),
+                view(&format!("h{v}b"), &format!("h{v}"), "p3")
+            ]),
+        )
+        .await;
+    }
+    // One call records the click and answers with boxes that already reflect it.
+    let (st, r) = s
+        .post("/v1/recommendations", None, json!({"visitor_id": "me", "explain": true,
+            "events": [{"type": "view", "visitor_id": "me", "product_id": "p0"}],
+            "boxes": [{"name": "next", "sources": ["session_next"], "count": 3}, {"name": "top", "preset": "trending", "count": 3}]}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["events"]["accepted"], 1);
+    let next = &r["boxes"][0]["items"][0];
+    assert_eq!(next["product_id"], "p3");
+    let rid = r["request_id"].as_str().unwrap();
+    assert_eq!(next["tracking"], format!("{rid}:next:0"));
+    assert!(next["explain"]["sources"]["session_next"].as_f64().unwrap() > 0.0);
+    let all: Vec<&str> = r["boxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["items"].as_array().unwrap())
+        .map(|i| i["product_id"].as_str().unwrap())
+        .collect();
+    let mut dedup = all.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), all.len(), "repeated across boxes: {all:?}");
+    // Mistakes are 4xx with the field, never 500.
+    for (body, field) in [
+        (
+            json!({"boxes": [{"sources": ["psychic"]}]}),
+            "boxes[0].sources[0].source",
+        ),
+        (
+            json!({"boxes": [{"preset": "alternatives", "context": {"products": ["nope"]}}]}),
+            "boxes[0].context.products[0]",
+        ),
+        (
+            json!({"boxes": [{"preset": "trending", "filter": {"price": "cheap"}}]}),
+            "boxes[0].filter.price",
+        ),
+        (
+            json!({"events": [{"type": "view"}], "boxes": [{"preset": "trending"}]}),
+            "[0].visitor_id",
+        ),
+    ] {
+        let (st, e) = s.post("/v1/recommendations", None, body).await;
+        assert_eq!(
+            (st, e["error"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{e}"
+        );
+    }
+}

@@ -28,8 +28,45 @@ pub struct IngestResult {
     pub rejected: Vec<FieldError>,
 }
 
+/// The ingest path shared by every endpoint that takes events: derive sessions, commit durably
+/// (group commit), then apply to the live state. Returns (accepted, duplicates).
+pub async fn ingest(
+    app: &App,
+    caller: &Caller,
+    mut events: Vec<Event>,
+) -> Result<(usize, usize), ApiError> {
+    if events.is_empty() {
+        return Ok((0, 0));
+    }
+    let shop = app.engine.shop(&caller.shop);
+    let now = now_millis();
+    {
+        let mut st = shop.write();
+        for e in &mut events {
+            e.received_at = now;
+            st.prepare(e);
+        }
+    }
+    let (store, shop_id, to_store) = (app.store.clone(), caller.shop.clone(), events.clone());
+    let seqs = blocking(move || Ok(store.append_events(&shop_id, to_store)?)).await?;
+    let mut accepted = 0;
+    {
+        let mut st = shop.write();
+        for (e, seq) in events.iter().zip(&seqs) {
+            if seq.is_some() {
+                st.apply(e);
+                app.metrics.event(e.kind.name());
+                accepted += 1;
+            }
+        }
+    }
+    let duplicates = events.len() - accepted;
+    app.metrics.duplicates(duplicates as u64);
+    Ok((accepted, duplicates))
+}
+
 /// Parses a batch: `{"events": [...]}` or a bare array.
-fn parse_batch(v: &Value) -> Result<(Vec<Event>, Vec<FieldError>), ApiError> {
+pub fn parse_batch(v: &Value) -> Result<(Vec<Event>, Vec<FieldError>), ApiError> {
     let list = match v {
         Value::Array(a) => a,
         Value::Object(o) => match o.get("events") {
@@ -79,34 +116,11 @@ pub async fn post_events(
     Query(mode): Query<BatchMode>,
     Body(body): Body,
 ) -> Result<Json<IngestResult>, ApiError> {
-    let (mut events, rejected) = parse_batch(&parse_json(&body)?)?;
+    let (events, rejected) = parse_batch(&parse_json(&body)?)?;
     if !rejected.is_empty() && !mode.partial {
         return Err(ApiError::fields("invalid_events", rejected));
     }
-    let shop = app.engine.shop(&caller.shop);
-    let now = now_millis();
-    {
-        let mut st = shop.write();
-        for e in &mut events {
-            e.received_at = now;
-            st.prepare(e);
-        }
-    }
-    let (store, shop_id, to_store) = (app.store.clone(), caller.shop.clone(), events.clone());
-    let seqs = blocking(move || Ok(store.append_events(&shop_id, to_store)?)).await?;
-    let mut accepted = 0;
-    {
-        let mut st = shop.write();
-        for (e, seq) in events.iter().zip(&seqs) {
-            if seq.is_some() {
-                st.apply(e);
-                app.metrics.event(e.kind.name());
-                accepted += 1;
-            }
-        }
-    }
-    let duplicates = events.len() - accepted;
-    app.metrics.duplicates(duplicates as u64);
+    let (accepted, duplicates) = ingest(&app, &caller, events).await?;
     Ok(Json(IngestResult {
         accepted,
         duplicates,

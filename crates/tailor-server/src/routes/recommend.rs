@@ -55,7 +55,7 @@ pub fn item_json(shop: &ShopState, r: &Ranked, tracking: String, explain: bool) 
 
 /// Fill recommendation boxes for one shopper.
 #[utoipa::path(post, path = "/v1/recommendations", tag = "recommendations",
-    request_body(content = Object, description = "`{visitor_id, session_id?, customer_id?, explain?, boxes: [{name, preset | sources: [{source, limit?, weight?}], count?, context?: {products?, cart?, category?, brand?, ...}, filter?, one_per_group?}]}`. Presets: for_you, alternatives, bought_together, trending, bestsellers, recently_viewed, buy_again."),
+    request_body(content = Object, description = "`{visitor_id, session_id?, customer_id?, explain?, events?: [Event] (ingested first), boxes: [{name, preset | sources: [{source, limit?, weight?}], count?, context?: {products?, cart?, category?, brand?, ...}, filter?, one_per_group?}]}`. Presets: for_you, alternatives, bought_together, trending, bestsellers, recently_viewed, buy_again."),
     responses((status = 200, description = "`{request_id, boxes: [{name, items: [{product_id, title, price, ..., score, tracking, explain?}]}]}`"), (status = 400, description = "names the field: unknown source, bad filter, unknown product")))]
 pub async fn post_recommendations(
     State(app): State<App>,
@@ -63,6 +63,18 @@ pub async fn post_recommendations(
     Body(body): Body,
 ) -> Result<Json<Value>, ApiError> {
     let v = parse_json(&body)?;
+    // Events sent along are committed and applied first, so the boxes already reflect them:
+    // one round trip for "record this click and show what's next".
+    let ingested = match v.get("events") {
+        Some(_) => {
+            let (events, errors) = super::events::parse_batch(&v)?;
+            if !errors.is_empty() {
+                return Err(ApiError::fields("invalid_events", errors));
+            }
+            Some(super::events::ingest(&app, &caller, events).await?)
+        }
+        None => None,
+    };
     let shop = app.engine.shop(&caller.shop);
     let st = shop.read();
     let req = RecRequest::parse(&v, &st.catalog).map_err(|e| ApiError::field(e.field, e.reason))?;
@@ -79,5 +91,9 @@ pub async fn post_recommendations(
             json!({"name": b.name, "items": items})
         })
         .collect();
-    Ok(Json(json!({"request_id": rid, "boxes": boxes})))
+    let mut out = json!({"request_id": rid, "boxes": boxes});
+    if let Some((accepted, duplicates)) = ingested {
+        out["events"] = json!({"accepted": accepted, "duplicates": duplicates});
+    }
+    Ok(Json(out))
 }
