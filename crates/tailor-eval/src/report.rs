@@ -126,7 +126,13 @@ impl Report {
         if has_lat {
             cols.extend(["p50_us", "p90_us", "p99_us"].map(String::from));
         }
-        let name_w = self.rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(6);
+        let name_w = self
+            .rows
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(6);
         let mut out = format!("{} on {}\n", self.task, self.dataset);
         let _ = write!(out, "{:<name_w$}", "method");
         for c in &cols {
@@ -178,8 +184,14 @@ mod tests {
     #[test]
     fn json_keeps_metric_order_and_names() {
         let mut r = Report::new("sessions", "toy");
-        let mut row = Row::new("tailor").metric("HR@20", 0.5).metric("MRR@20", 0.25);
-        row.latency_us = Some(Latency { p50: 1.0, p90: 2.0, p99: 3.0 });
+        let mut row = Row::new("tailor")
+            .metric("HR@20", 0.5)
+            .metric("MRR@20", 0.25);
+        row.latency_us = Some(Latency {
+            p50: 1.0,
+            p90: 2.0,
+            p99: 3.0,
+        });
         r.rows.push(row);
         let json = r.to_json();
         assert!(json.find("HR@20").unwrap() < json.find("MRR@20").unwrap());

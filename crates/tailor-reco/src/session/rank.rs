@@ -1,0 +1,114 @@
+//! The last stage every session recommender shares: turn candidate scores into the top `n`,
+//! with hard filters applied before the cut, plus the small hash maps the scorers accumulate in.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A multiplicative hasher for integer ids. The keys are our own dense ids, never attacker-chosen
+/// strings, so SipHash's flood resistance buys nothing and costs a large share of a prediction.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+/// The odd constant of FxHash (rustc): multiplying by it spreads consecutive ids over all bits.
+const ID_HASH_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl IdHasher {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(ID_HASH_SEED);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.mix(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.mix(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.mix(i);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A hash map keyed by an integer id.
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// An empty [`IdMap`] with room for `capacity` entries.
+pub(crate) fn id_map<K, V>(capacity: usize) -> IdMap<K, V> {
+    HashMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default())
+}
+
+/// Heap bytes of a hash map: its buckets plus one control byte each (hashbrown's layout).
+pub(crate) fn map_bytes<K, V, S>(map: &HashMap<K, V, S>) -> usize {
+    map.capacity() * (size_of::<(K, V)>() + 1)
+}
+
+/// Best first: higher score, then the lower item id, so equal scores always come out the same way.
+pub(crate) fn by_score_then_id(a: &(u32, f32), b: &(u32, f32)) -> Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// The best `n` of `candidates` that `exclude` lets through, best first.
+///
+/// Each candidate must appear once. Filtering happens before the cut, so an excluded item never
+/// costs the caller a slot.
+pub(crate) fn top_n(
+    candidates: impl IntoIterator<Item = (u32, f32)>,
+    n: usize,
+    exclude: &dyn Fn(u32) -> bool,
+) -> Vec<(u32, f32)> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut kept: Vec<(u32, f32)> = candidates
+        .into_iter()
+        .filter(|&(item, _)| !exclude(item))
+        .collect();
+    if kept.len() > n {
+        kept.select_nth_unstable_by(n - 1, by_score_then_id);
+        kept.truncate(n);
+    }
+    kept.sort_unstable_by(by_score_then_id);
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_n_orders_by_score_then_id_and_filters_before_the_cut() {
+        let cands = [(7, 1.0), (3, 2.0), (5, 1.0), (9, 3.0), (1, 0.5)];
+        assert_eq!(
+            top_n(cands, 3, &|_| false),
+            vec![(9, 3.0), (3, 2.0), (5, 1.0)]
+        );
+        // Excluding two of the best still returns three.
+        assert_eq!(
+            top_n(cands, 3, &|i| i == 9 || i == 3),
+            vec![(5, 1.0), (7, 1.0), (1, 0.5)]
+        );
+        assert!(top_n(cands, 0, &|_| false).is_empty());
+        assert_eq!(top_n(cands, 10, &|_| false).len(), 5);
+    }
+
+    #[test]
+    fn id_map_works_as_a_map() {
+        let mut m: IdMap<u32, u32> = id_map(4);
+        for i in 0..1000 {
+            *m.entry(i % 100).or_default() += 1;
+        }
+        assert_eq!(m.len(), 100);
+        assert!(m.values().all(|&v| v == 10));
+        assert!(map_bytes(&m) >= 100 * 9);
+    }
+}
