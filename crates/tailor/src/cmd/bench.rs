@@ -62,22 +62,48 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A deterministic stream of view events over 10,000 visitors and products.
+/// Mean events of one synthetic visit.
+const MEAN_SESSION_EVENTS: usize = 5;
+/// Synthetic products; popularity falls off as 1/rank (Zipf), as in real shops.
+const SYNTHETIC_PRODUCTS: usize = 10_000;
+
+/// A deterministic, shop-like stream of view events: visits of about five views by 100,000
+/// visitors, items drawn with Zipf popularity, 10 ms apart, so a visitor's next visit comes
+/// after the 30-minute session gap.
 fn synthetic_events(n: usize, seed: u64) -> Vec<Event> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let now = now_millis();
+    let start = now_millis() - n as i64 * 10;
+    // Inverse-CDF sampling of a truncated Zipf(1) over the products.
+    let weights: Vec<f64> = (1..=SYNTHETIC_PRODUCTS).map(|r| 1.0 / r as f64).collect();
+    let total: f64 = weights.iter().sum();
+    let mut cdf = Vec::with_capacity(weights.len());
+    let mut acc = 0.0;
+    for w in weights {
+        acc += w / total;
+        cdf.push(acc);
+    }
+    let mut visit = 0usize;
+    let mut left = 0usize;
     (0..n)
-        .map(|i| Event {
-            event_id: Some(format!("bench-{seed}-{i}")),
-            visitor_id: VisitorId::new(format!("v{}", rng.random_range(0..10_000))).expect("valid"),
-            session_id: None,
-            customer_id: None,
-            timestamp: Some(now + i as i64),
-            received_at: 0,
-            kind: EventKind::View {
-                product_id: ProductId::new(format!("p{}", rng.random_range(0..10_000)))
-                    .expect("valid"),
-            },
+        .map(|i| {
+            if left == 0 {
+                visit += 1;
+                left = 1 + rng.random_range(0..2 * MEAN_SESSION_EVENTS - 1);
+            }
+            left -= 1;
+            let u: f64 = rng.random();
+            let item = cdf.partition_point(|&c| c < u).min(SYNTHETIC_PRODUCTS - 1);
+            Event {
+                event_id: Some(format!("bench-{seed}-{i}")),
+                visitor_id: VisitorId::new(format!("v{}", visit % 100_000)).expect("valid"),
+                session_id: None,
+                customer_id: None,
+                timestamp: Some(start + i as i64 * 10),
+                received_at: 0,
+                kind: EventKind::View {
+                    product_id: ProductId::new(format!("p{item}")).expect("valid"),
+                },
+            }
         })
         .collect()
 }
@@ -87,7 +113,10 @@ fn rate(n: usize, secs: f64) -> f64 {
 }
 
 fn ingest(n: usize, batch: usize, conc: usize) -> anyhow::Result<Report> {
-    let mut report = Report::new("bench ingest", "synthetic view events");
+    let mut report = Report::new(
+        "bench ingest",
+        "synthetic view events (visits of ~5 views, Zipf items)",
+    );
     let shop = ShopId::default_shop();
 
     // In-process: the handler's path without HTTP (prepare, group-committed append, apply).
@@ -243,7 +272,10 @@ fn replay(n: usize) -> anyhow::Result<Report> {
     let t = Instant::now();
     let (_app, stats) = App::open(store)?;
     let total = t.elapsed().as_secs_f64();
-    let mut report = Report::new("bench replay", "synthetic view events");
+    let mut report = Report::new(
+        "bench replay",
+        "synthetic view events (visits of ~5 views, Zipf items)",
+    );
     report.rows.push(
         Row::new("replay")
             .metric("events", stats.events as f64)
