@@ -86,13 +86,14 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// The router with `/v1/shops/{shop}/...` rewritten to `/v1/...` before routing.
-pub fn service(
-    app: App,
-) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
+/// The API as a make-service: the router behind the shop-prefix rewrite.
+pub type Service = axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
     tower::util::MapRequest<Router, fn(Request) -> Request>,
     std::net::SocketAddr,
-> {
+>;
+
+/// The router with `/v1/shops/{shop}/...` rewritten to `/v1/...` before routing.
+pub fn service(app: App) -> Service {
     use tower::ServiceExt;
     let svc = router(app).map_request(auth::route_shop as fn(Request) -> Request);
     axum::ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(svc)

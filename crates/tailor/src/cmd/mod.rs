@@ -7,7 +7,7 @@ pub mod import;
 pub mod keys;
 pub mod serve;
 
-use std::path::PathBuf;
+use std::path::Path;
 
 /// The data directory when none is given.
 pub const DEFAULT_DATA_DIR: &str = "./tailor-data";
@@ -22,6 +22,6 @@ pub fn print_report(r: &tailor_eval::Report, json: bool) {
 }
 
 /// Opens the embedded store in `dir`.
-pub fn open_store(dir: &PathBuf) -> anyhow::Result<std::sync::Arc<tailor_store::SqliteStore>> {
+pub fn open_store(dir: &Path) -> anyhow::Result<std::sync::Arc<tailor_store::SqliteStore>> {
     Ok(std::sync::Arc::new(tailor_store::SqliteStore::open(dir)?))
 }
