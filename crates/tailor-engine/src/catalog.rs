@@ -1,7 +1,8 @@
 //! The in-memory catalog: every product id the shop has mentioned gets a dense `u32` item index
 //! (the currency of the recommenders), and products that exist carry their data here.
 
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use tailor_model::{Product, ProductId};
 

@@ -56,7 +56,7 @@ impl Default for Models {
 
 /// A session id as the `u64` key the session index uses.
 pub fn session_key(s: &SessionId) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     s.hash(&mut h);
     h.finish()
 }

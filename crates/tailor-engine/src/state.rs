@@ -4,7 +4,8 @@
 use crate::catalog::{Catalog, Item};
 use crate::models::Models;
 use crate::shopper::{ShopperKey, ShopperState};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use tailor_model::{CustomerId, Event, EventKind, Millis, Product, SessionId, VisitorId};
 
@@ -23,7 +24,10 @@ pub struct ShopState {
     /// Products and their dense indices.
     pub catalog: Catalog,
     visitors: HashMap<VisitorId, VisitorInfo>,
-    shoppers: HashMap<ShopperKey, ShopperState>,
+    // Two maps rather than one keyed by `ShopperKey`, so the hot path looks up by reference
+    // without cloning an id.
+    by_visitor: HashMap<VisitorId, ShopperState>,
+    by_customer: HashMap<CustomerId, ShopperState>,
     session_gap: Millis,
     /// Learned models, updated per event.
     pub models: Models,
@@ -50,8 +54,9 @@ impl ShopState {
     pub fn new(session_gap: Millis) -> Self {
         Self {
             catalog: Catalog::default(),
-            visitors: HashMap::new(),
-            shoppers: HashMap::new(),
+            visitors: HashMap::default(),
+            by_visitor: HashMap::default(),
+            by_customer: HashMap::default(),
             session_gap,
             models: Models::default(),
             events_applied: 0,
@@ -109,11 +114,11 @@ impl ShopState {
         let from = match previous {
             // Re-linking to another customer moves nothing: the old customer keeps its history.
             Some(_) => None,
-            None => self.shoppers.remove(&ShopperKey::Visitor(visitor.clone())),
+            None => self.by_visitor.remove(visitor),
         };
         if let Some(from) = from {
-            self.shoppers
-                .entry(ShopperKey::Customer(customer.clone()))
+            self.by_customer
+                .entry(customer.clone())
                 .or_default()
                 .merge(from);
         }
@@ -122,7 +127,13 @@ impl ShopState {
 
     /// Applies an accepted event to the live state. Returns the items it names.
     pub fn apply(&mut self, e: &Event) -> Vec<Item> {
-        if let Some(c) = &e.customer_id {
+        if let Some(c) = &e.customer_id
+            && self
+                .visitors
+                .get(&e.visitor_id)
+                .and_then(|v| v.customer.as_ref())
+                != Some(c)
+        {
             self.link(&e.visitor_id, c);
         }
         let items: Vec<Item> = match &e.kind {
@@ -136,17 +147,29 @@ impl ShopState {
                 .map(|p| vec![self.catalog.intern(p)])
                 .unwrap_or_default(),
         };
-        let session = match &e.session_id {
-            Some(s) => s.clone(),
+        let session: Cow<'_, SessionId> = match &e.session_id {
+            Some(s) => Cow::Borrowed(s),
             None => {
                 let mut e2 = e.clone();
                 self.prepare(&mut e2);
-                e2.session_id.expect("prepare sets a session")
+                Cow::Owned(e2.session_id.expect("prepare sets a session"))
             }
         };
-        let key = self.key_of(&e.visitor_id);
-        let st = self.shoppers.entry(key).or_default();
-        let before: &[Item] = if st.session.as_ref() == Some(&session) {
+        let customer = self
+            .visitors
+            .get(&e.visitor_id)
+            .and_then(|v| v.customer.as_ref());
+        let st = match customer {
+            Some(c) => match self.by_customer.get_mut(c) {
+                Some(st) => st,
+                None => self.by_customer.entry(c.clone()).or_default(),
+            },
+            None => match self.by_visitor.get_mut(&e.visitor_id) {
+                Some(st) => st,
+                None => self.by_visitor.entry(e.visitor_id.clone()).or_default(),
+            },
+        };
+        let before: &[Item] = if st.session.as_ref() == Some(&*session) {
             &st.session_items
         } else {
             &[]
@@ -164,17 +187,17 @@ impl ShopState {
         visitor: Option<&VisitorId>,
         customer: Option<&CustomerId>,
     ) -> Option<&ShopperState> {
-        let key = match (customer, visitor) {
-            (Some(c), _) => ShopperKey::Customer(c.clone()),
-            (None, Some(v)) => self.key_of(v),
-            (None, None) => return None,
-        };
-        self.shoppers.get(&key)
+        let linked = visitor.and_then(|v| self.visitors.get(v)?.customer.as_ref());
+        match (customer.or(linked), visitor) {
+            (Some(c), _) => self.by_customer.get(c),
+            (None, Some(v)) => self.by_visitor.get(v),
+            (None, None) => None,
+        }
     }
 
     /// Number of shoppers with state.
     pub fn shopper_count(&self) -> usize {
-        self.shoppers.len()
+        self.by_visitor.len() + self.by_customer.len()
     }
 
     /// Inserts or replaces a product.
