@@ -15,6 +15,11 @@ pub const TRENDING_HALF_LIFE_DAYS: f64 = 7.0;
 /// Best sellers halve their memory of a sale after this long.
 pub const BESTSELLER_HALF_LIFE_DAYS: f64 = 30.0;
 
+/// Buyers an item needs before its repeat rate says whether it is consumable.
+pub const MIN_BUYERS_FOR_REPEAT_RATE: u32 = 5;
+/// Share of buyers who buy again above which an item counts as consumable.
+pub const CONSUMABLE_REPEAT_RATE: f64 = 0.1;
+
 /// How much one event of a kind says about an item's popularity.
 fn trend_weight(kind: &EventKind) -> f64 {
     match kind {
@@ -38,6 +43,8 @@ pub struct Models {
     pub trending: Popularity,
     /// Decayed units sold.
     pub bestsellers: Popularity,
+    /// Per item: (buyers, buyers who bought it again).
+    repeat: rustc_hash::FxHashMap<Item, (u32, u32)>,
 }
 
 impl Default for Models {
@@ -50,6 +57,7 @@ impl Default for Models {
             cobuy: CoOccurrence::new(CoOccurConfig::default()).expect("default config is valid"),
             trending: Popularity::new(days(TRENDING_HALF_LIFE_DAYS)).expect("valid half-life"),
             bestsellers: Popularity::new(days(BESTSELLER_HALF_LIFE_DAYS)).expect("valid half-life"),
+            repeat: Default::default(),
         }
     }
 }
@@ -97,6 +105,39 @@ impl Models {
             }
             _ => {}
         }
+    }
+
+    /// Counts one buyer's purchase of `item`, who had bought it in `orders_before` orders.
+    pub fn record_purchase(&mut self, item: Item, orders_before: u32) {
+        let r = self.repeat.entry(item).or_default();
+        match orders_before {
+            0 => r.0 += 1,
+            1 => r.1 += 1,
+            _ => {}
+        }
+    }
+
+    /// Whether shoppers use an item up and buy it again: the product's own `consumable`
+    /// attribute when it has one, else the population's repeat rate. An item bought once by
+    /// few shoppers is not assumed to be consumable.
+    pub fn is_consumable(&self, item: Item, catalog: &Catalog) -> bool {
+        use tailor_model::AttrValue;
+        match catalog
+            .product(item)
+            .and_then(|p| p.attributes.get("consumable"))
+        {
+            Some(AttrValue::Text(t))
+                if t.eq_ignore_ascii_case("true") || t == "1" || t.eq_ignore_ascii_case("yes") =>
+            {
+                return true;
+            }
+            Some(AttrValue::Text(_)) => return false,
+            Some(AttrValue::Number(n)) => return *n != 0.0,
+            _ => {}
+        }
+        let (buyers, again) = self.repeat.get(&item).copied().unwrap_or_default();
+        buyers >= MIN_BUYERS_FOR_REPEAT_RATE
+            && f64::from(again) / f64::from(buyers) >= CONSUMABLE_REPEAT_RATE
     }
 
     /// The trending score of the top item, the scale of the popularity prior.

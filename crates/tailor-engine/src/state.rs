@@ -176,6 +176,12 @@ impl ShopState {
         };
         self.models
             .apply(&e.kind, &items, &session, before, e.time(), &self.catalog);
+        if matches!(e.kind, EventKind::Purchase { .. }) {
+            for &i in &items {
+                let orders = st.purchases.get(&i).map_or(0, |h| h.orders);
+                self.models.record_purchase(i, orders);
+            }
+        }
         st.apply(&e.kind, &session, e.time(), &items, &self.catalog);
         self.events_applied += 1;
         items

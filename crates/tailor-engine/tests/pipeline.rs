@@ -214,3 +214,43 @@ fn bad_requests_name_the_field() {
         "visitor_id"
     );
 }
+
+#[test]
+fn bought_durables_are_left_out_but_consumables_come_back() {
+    let mut s = shop();
+    let mut kettle = product("k", &["Home"], "Boil");
+    kettle.attributes.insert(
+        "consumable".into(),
+        tailor_model::AttrValue::Text("false".into()),
+    );
+    s.upsert_product(kettle);
+    // s5 becomes a staple: five shoppers buy it twice each.
+    for v in 0..5 {
+        for o in 0..2 {
+            apply(
+                &mut s,
+                json!({"type": "purchase", "visitor_id": format!("b{v}"), "order_id": format!("o{v}{o}"), "lines": [{"product_id": "s5", "quantity": 1}]}),
+            );
+        }
+    }
+    apply(
+        &mut s,
+        json!({"type": "purchase", "visitor_id": "me", "order_id": "x", "lines": [{"product_id": "k", "quantity": 1}, {"product_id": "s5", "quantity": 1}]}),
+    );
+    let out = ids(
+        &s,
+        json!({"visitor_id": "me", "boxes": [{"preset": "trending", "count": 100}]}),
+    )
+    .concat();
+    assert!(
+        !out.contains(&"k".to_string()),
+        "a bought kettle is not proposed again"
+    );
+    assert!(out.contains(&"s5".to_string()), "a staple is");
+    let again = ids(
+        &s,
+        json!({"visitor_id": "me", "boxes": [{"preset": "buy_again", "count": 10}]}),
+    )
+    .concat();
+    assert!(again.contains(&"k".to_string()) && again.contains(&"s5".to_string()));
+}

@@ -54,8 +54,14 @@ pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResu
                     .product(item)
                     .is_some_and(|p| b.filter.matches(p))
         };
+        // A durable good the shopper already bought is not proposed again (except by the sources
+        // that show the shopper's own items); consumables are.
+        let owned = |item: Item| {
+            shopper.is_some_and(|s| s.purchases.contains_key(&item))
+                && !shop.models.is_consumable(item, &shop.catalog)
+        };
         let cands = candidates::generate(shop, shopper, b, now, &|item, kind: SourceKind| {
-            keep(item) && (kind.shows_own_items() || !exclude_own(item))
+            keep(item) && (kind.shows_own_items() || !(exclude_own(item) || owned(item)))
         });
         let mut ranked = rank::rank(shop, shopper, cands, now);
         if b.one_per_group {
