@@ -125,8 +125,8 @@ impl ShopState {
         true
     }
 
-    /// Applies an accepted event to the live state. Returns the items it names.
-    pub fn apply(&mut self, e: &Event) -> Vec<Item> {
+    /// Applies an accepted event to the live state.
+    pub fn apply(&mut self, e: &Event) {
         if let Some(c) = &e.customer_id
             && self
                 .visitors
@@ -136,16 +136,24 @@ impl ShopState {
         {
             self.link(&e.visitor_id, c);
         }
-        let items: Vec<Item> = match &e.kind {
-            EventKind::Purchase { lines, .. } => lines
-                .iter()
-                .map(|l| self.catalog.intern(&l.product_id))
-                .collect(),
-            EventKind::Search { .. } => Vec::new(),
-            k => k
-                .product()
-                .map(|p| vec![self.catalog.intern(p)])
-                .unwrap_or_default(),
+        // Most events name one product: keep it on the stack, no allocation per event.
+        let one: [Item; 1];
+        let lines: Vec<Item>;
+        let items: &[Item] = match &e.kind {
+            EventKind::Purchase { lines: l, .. } => {
+                lines = l
+                    .iter()
+                    .map(|l| self.catalog.intern(&l.product_id))
+                    .collect();
+                &lines
+            }
+            k => match k.product() {
+                Some(p) => {
+                    one = [self.catalog.intern(p)];
+                    &one
+                }
+                None => &[],
+            },
         };
         let session: Cow<'_, SessionId> = match &e.session_id {
             Some(s) => Cow::Borrowed(s),
@@ -175,16 +183,15 @@ impl ShopState {
             &[]
         };
         self.models
-            .apply(&e.kind, &items, &session, before, e.time(), &self.catalog);
+            .apply(&e.kind, items, &session, before, e.time(), &self.catalog);
         if matches!(e.kind, EventKind::Purchase { .. }) {
-            for &i in &items {
+            for &i in items {
                 let orders = st.purchases.get(&i).map_or(0, |h| h.orders);
                 self.models.record_purchase(i, orders);
             }
         }
-        st.apply(&e.kind, &session, e.time(), &items, &self.catalog);
+        st.apply(&e.kind, &session, e.time(), items, &self.catalog);
         self.events_applied += 1;
-        items
     }
 
     /// The state of the shopper behind this visitor and/or customer, if any.
