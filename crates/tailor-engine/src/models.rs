@@ -20,13 +20,16 @@ pub const MIN_BUYERS_FOR_REPEAT_RATE: u32 = 5;
 /// Share of buyers who buy again above which an item counts as consumable.
 pub const CONSUMABLE_REPEAT_RATE: f64 = 0.1;
 
+/// How much a purchase says about an item's popularity.
+const PURCHASE_TREND_WEIGHT: f64 = 5.0;
+
 /// How much one event of a kind says about an item's popularity.
 fn trend_weight(kind: &EventKind) -> f64 {
     match kind {
         EventKind::View { .. } | EventKind::Click { .. } => 1.0,
         EventKind::WishlistAdd { .. } => 2.0,
         EventKind::CartAdd { .. } => 3.0,
-        EventKind::Purchase { .. } => 5.0,
+        EventKind::Purchase { .. } => PURCHASE_TREND_WEIGHT,
         _ => 0.0,
     }
 }
@@ -69,41 +72,97 @@ pub fn session_key(s: &SessionId) -> u64 {
     h.finish()
 }
 
-impl Models {
-    /// Feeds one applied event. `session_before` is the session's items before this event.
-    pub fn apply(
-        &mut self,
+/// What the models learn from one event, already resolved to items: computed by the shopper
+/// half of [`crate::ShopState::apply`], so the models can be fed on another thread during replay.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelEvent {
+    /// Interest in one item (view, click, cart add, wishlist add).
+    Interest {
+        /// The item.
+        item: Item,
+        /// Its popularity weight.
+        weight: f64,
+        /// The session key, when the event extends the session (views, clicks, cart adds).
+        session: Option<u64>,
+    },
+    /// An order: (item, units, orders of this item the buyer had placed before).
+    Purchase(Vec<(Item, u32, u32)>),
+    /// Nothing the models use.
+    None,
+}
+
+impl ModelEvent {
+    /// The model input of an event whose items are resolved.
+    pub fn of(
         kind: &EventKind,
         items: &[Item],
         session: &SessionId,
-        session_before: &[Item],
-        time: Millis,
-        catalog: &Catalog,
-    ) {
-        let secs = time.div_euclid(1000);
-        let w = trend_weight(kind);
-        if w > 0.0 {
-            for &i in items {
-                self.trending.record(i, catalog.categories(i), time, w);
-            }
+        orders_before: impl Fn(Item) -> u32,
+    ) -> Self {
+        match (kind, items.first()) {
+            (EventKind::Purchase { lines, .. }, _) => Self::Purchase(
+                lines
+                    .iter()
+                    .zip(items)
+                    .map(|(l, &i)| (i, l.quantity, orders_before(i)))
+                    .collect(),
+            ),
+            (
+                EventKind::View { .. } | EventKind::Click { .. } | EventKind::CartAdd { .. },
+                Some(&item),
+            ) => Self::Interest {
+                item,
+                weight: trend_weight(kind),
+                session: Some(session_key(session)),
+            },
+            (EventKind::WishlistAdd { .. }, Some(&item)) => Self::Interest {
+                item,
+                weight: trend_weight(kind),
+                session: None,
+            },
+            _ => Self::None,
         }
-        match kind {
-            EventKind::View { .. } | EventKind::Click { .. } | EventKind::CartAdd { .. } => {
-                if let Some(&item) = items.first() {
-                    self.sessions.add_click(session_key(session), item, secs);
-                    if !session_before.contains(&item) {
-                        self.coview.extend_group(session_before, item);
+    }
+}
+
+impl Models {
+    /// Feeds one event. `categories` gives an item's category indices.
+    pub fn apply<'c>(
+        &mut self,
+        ev: &ModelEvent,
+        time: Millis,
+        categories: &dyn Fn(Item) -> &'c [u32],
+    ) {
+        match ev {
+            ModelEvent::Interest {
+                item,
+                weight,
+                session,
+            } => {
+                let item = *item;
+                self.trending.record(item, categories(item), time, *weight);
+                if let Some(key) = *session {
+                    // The session index holds the session so far: co-view pairs the new item
+                    // with what came before it.
+                    let before = self.sessions.session_items(key).unwrap_or(&[]);
+                    if !before.contains(&item) {
+                        self.coview.extend_group(before, item);
                     }
+                    self.sessions.add_click(key, item, time.div_euclid(1000));
                 }
             }
-            EventKind::Purchase { lines, .. } => {
-                self.cobuy.add_group(items);
-                for (line, &i) in lines.iter().zip(items) {
+            ModelEvent::Purchase(lines) => {
+                let items: Vec<Item> = lines.iter().map(|l| l.0).collect();
+                self.cobuy.add_group(&items);
+                for &(i, units, orders_before) in lines {
+                    self.trending
+                        .record(i, categories(i), time, PURCHASE_TREND_WEIGHT);
                     self.bestsellers
-                        .record(i, catalog.categories(i), time, line.quantity as f64);
+                        .record(i, categories(i), time, f64::from(units));
+                    self.record_purchase(i, orders_before);
                 }
             }
-            _ => {}
+            ModelEvent::None => {}
         }
     }
 

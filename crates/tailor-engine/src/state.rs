@@ -2,12 +2,15 @@
 //! shopper's state. Events are applied here after they commit, so the next request sees them.
 
 use crate::catalog::{Catalog, Item};
-use crate::models::Models;
+use crate::models::{ModelEvent, Models};
 use crate::shopper::{ShopperKey, ShopperState};
 use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use tailor_model::{CustomerId, Event, EventKind, Millis, Product, SessionId, VisitorId};
+
+/// Batches in flight between the two halves of replay (bounds memory).
+const REPLAY_QUEUE: usize = 64;
 
 /// A gap longer than this starts a new session when the client sends no session id.
 pub const DEFAULT_SESSION_GAP_MS: Millis = 30 * 60 * 1000;
@@ -125,8 +128,48 @@ impl ShopState {
         true
     }
 
-    /// Applies an accepted event to the live state.
+    /// Applies an accepted event to the live state: identity, shopper, then models.
     pub fn apply(&mut self, e: &Event) {
+        let ev = self.apply_shopper(e);
+        let catalog = &self.catalog;
+        self.models.apply(&ev, e.time(), &|i| catalog.categories(i));
+    }
+
+    /// Replays a log: this thread applies identity and shopper state while another feeds the
+    /// models, so start-up uses both cores. The catalog must be loaded first (products do not
+    /// change during replay; ids first seen in events have no categories).
+    pub fn replay(&mut self, batches: impl Iterator<Item = Vec<Event>>) {
+        let mut models = std::mem::take(&mut self.models);
+        let categories: Vec<Vec<u32>> = (0..self.catalog.len() as Item)
+            .map(|i| self.catalog.categories(i).to_vec())
+            .collect();
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(ModelEvent, Millis)>>(REPLAY_QUEUE);
+            let feeder = s.spawn(|| {
+                let cats = |i: Item| categories.get(i as usize).map_or(&[][..], Vec::as_slice);
+                for batch in rx {
+                    for (ev, t) in &batch {
+                        models.apply(ev, *t, &cats);
+                    }
+                }
+            });
+            for batch in batches {
+                let out = batch
+                    .iter()
+                    .map(|e| (self.apply_shopper(e), e.time()))
+                    .collect();
+                if tx.send(out).is_err() {
+                    break;
+                }
+            }
+            drop(tx);
+            feeder.join().expect("model feeder thread");
+        });
+        self.models = models;
+    }
+
+    /// The identity and shopper half of [`apply`](Self::apply); returns what the models learn.
+    fn apply_shopper(&mut self, e: &Event) -> ModelEvent {
         if let Some(c) = &e.customer_id
             && self
                 .visitors
@@ -177,21 +220,12 @@ impl ShopState {
                 None => self.by_visitor.entry(e.visitor_id.clone()).or_default(),
             },
         };
-        let before: &[Item] = if st.session.as_ref() == Some(&*session) {
-            &st.session_items
-        } else {
-            &[]
-        };
-        self.models
-            .apply(&e.kind, items, &session, before, e.time(), &self.catalog);
-        if matches!(e.kind, EventKind::Purchase { .. }) {
-            for &i in items {
-                let orders = st.purchases.get(&i).map_or(0, |h| h.orders);
-                self.models.record_purchase(i, orders);
-            }
-        }
+        let ev = ModelEvent::of(&e.kind, items, &session, |i| {
+            st.purchases.get(&i).map_or(0, |h| h.orders)
+        });
         st.apply(&e.kind, &session, e.time(), items, &self.catalog);
         self.events_applied += 1;
+        ev
     }
 
     /// The state of the shopper behind this visitor and/or customer, if any.

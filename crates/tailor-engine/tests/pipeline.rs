@@ -254,3 +254,33 @@ fn bought_durables_are_left_out_but_consumables_come_back() {
     .concat();
     assert!(again.contains(&"k".to_string()) && again.contains(&"s5".to_string()));
 }
+
+#[test]
+fn parallel_replay_builds_the_same_state_as_applying_one_by_one() {
+    let mut events = Vec::new();
+    let mut t = 1_000_000;
+    for v in 0..30 {
+        for p in ["s0", "s1", "d0", "s2", "d3"].iter().skip(v % 3) {
+            t += 1000;
+            let mut e = Event::from_json(&json!({"type": "view", "visitor_id": format!("r{v}"), "product_id": p, "timestamp": t}), 0).unwrap();
+            if v % 4 == 0 {
+                e.customer_id = Some(tailor_model::CustomerId::new(format!("c{}", v % 8)).unwrap());
+            }
+            events.push(e);
+        }
+        let buy = json!({"type": "purchase", "visitor_id": format!("r{v}"), "order_id": format!("o{v}"), "timestamp": t + 1, "lines": [{"product_id": "s1", "quantity": 1}, {"product_id": "d0", "quantity": 2}]});
+        events.push(Event::from_json(&buy, 0).unwrap());
+    }
+    let mut one = shop();
+    let mut two = shop();
+    for e in &mut events {
+        one.prepare(e);
+    }
+    for e in &events {
+        one.apply(e);
+    }
+    two.replay(events.chunks(7).map(<[Event]>::to_vec));
+    let req = json!({"visitor_id": "r1", "boxes": [{"preset": "for_you", "count": 8}, {"preset": "bought_together", "context": {"products": ["s1"]}}, {"preset": "bestsellers"}]});
+    assert_eq!(ids(&one, req.clone()), ids(&two, req));
+    assert_eq!(one.shopper_count(), two.shopper_count());
+}

@@ -114,8 +114,8 @@ pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_
             st.link(&v, &c);
         }
         let t = Instant::now();
-        // Reading and decoding the log runs on its own thread, applying on this one: the two
-        // halves take similar time, so replay uses both cores.
+        // Reading and decoding the log runs on its own thread; `ShopState::replay` splits the
+        // applying over two more (shoppers, models), so a cold start uses every core.
         stats.events += std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<tailor_model::Event>>(REPLAY_QUEUE);
             let reader = s.spawn(|| {
@@ -133,11 +133,7 @@ pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_
                 let _ = tx.send(buf);
                 Ok::<_, tailor_store::StoreError>(n)
             });
-            for batch in rx {
-                for e in &batch {
-                    st.apply(e);
-                }
-            }
+            st.replay(rx.into_iter());
             reader.join().expect("replay reader thread")
         })?;
         stats.event_secs += t.elapsed().as_secs_f64();
