@@ -46,6 +46,12 @@ enum BenchWhat {
         #[arg(long, default_value_t = 100_000)]
         products: usize,
     },
+    /// The server under load: a click plus 20 recommendations per request, closed loop and at a
+    /// fixed rate, against a child `tailor serve` loaded with yoochoose.
+    Serve(super::bench_serve::ServeBenchArgs),
+    /// The session-kNN index at scale: a generated power-law click stream (default 50M clicks over
+    /// 1M items), index build time, peak memory and prediction latency.
+    Scale(super::bench_scale::ScaleArgs),
 }
 
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
@@ -57,6 +63,11 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         } => ingest(events, batch.max(1), concurrency.max(1))?,
         BenchWhat::Replay { events } => replay(events)?,
         BenchWhat::Import { products } => super::import::bench(products)?,
+        BenchWhat::Serve(s) => super::bench_serve::run(s)?,
+        BenchWhat::Scale(s) if super::bench_scale::is_child(&s) => {
+            return super::bench_scale::child(&s);
+        }
+        BenchWhat::Scale(s) => super::bench_scale::run(s)?,
     };
     print_report(&report, a.json);
     Ok(())

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod bench_scale;
+pub mod bench_serve;
 pub mod demo;
 pub mod eval;
 pub mod import;
