@@ -63,6 +63,28 @@ impl App {
         Ok((app, stats))
     }
 
+    /// What the caches already know, without touching the store: (dev mode, the key). `None`
+    /// where the store must be asked.
+    pub fn cached_auth(&self, secret: Option<&str>) -> Option<(bool, Option<Option<KeyInfo>>)> {
+        let now = Instant::now();
+        let cache = self.keys.read();
+        let (any, at) = cache.any_keys?;
+        if now.duration_since(at) >= KEY_CACHE_TTL {
+            return None;
+        }
+        let key = match secret {
+            None => None,
+            Some(s) => {
+                let (info, at) = cache.by_secret.get(s)?;
+                if now.duration_since(*at) >= KEY_CACHE_TTL {
+                    return None;
+                }
+                Some(info.clone())
+            }
+        };
+        Some((!any, key))
+    }
+
     /// Whether the server runs without keys (open development mode).
     pub fn dev_mode(&self) -> bool {
         let now = Instant::now();

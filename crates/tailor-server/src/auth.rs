@@ -86,14 +86,20 @@ impl FromRequestParts<App> for Caller {
             None => None,
         };
         let secret = bearer(parts).map(str::to_string);
-        let app2 = app.clone();
-        let (dev, key) = tokio::task::spawn_blocking(move || {
-            let key = secret.as_deref().map(|s| app2.authenticate(s)).transpose();
-            (app2.dev_mode(), key)
-        })
-        .await
-        .map_err(ApiError::internal)?;
-        let key = key?;
+        // The hot path answers from the key cache; only a miss goes to the store.
+        let (dev, key) = match app.cached_auth(secret.as_deref()) {
+            Some(hit) => hit,
+            None => {
+                let app2 = app.clone();
+                let (dev, key) = tokio::task::spawn_blocking(move || {
+                    let key = secret.as_deref().map(|s| app2.authenticate(s)).transpose();
+                    (app2.dev_mode(), key)
+                })
+                .await
+                .map_err(ApiError::internal)?;
+                (dev, key?)
+            }
+        };
         match (key, dev) {
             (Some(None), false) => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,

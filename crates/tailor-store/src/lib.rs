@@ -33,7 +33,7 @@ mod keys;
 mod sqlite;
 
 pub use keys::{ApiKey, KeyInfo, KeyRole};
-pub use sqlite::SqliteStore;
+pub use sqlite::{Durability, SqliteStore};
 
 use tailor_model::{CustomerId, Event, Product, ProductId, ShopId, VisitorId};
 

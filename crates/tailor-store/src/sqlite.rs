@@ -48,25 +48,45 @@ pub struct SqliteStore {
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
-fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
+/// What an acknowledged write survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every commit is fsynced: an acknowledged event survives power loss (`synchronous=FULL`).
+    #[default]
+    Full,
+    /// Commits reach the OS before the acknowledgement, fsync happens at checkpoints: an
+    /// acknowledged event survives a crash or kill of the process, but the last moments may be
+    /// lost if the machine itself loses power (`synchronous=NORMAL`).
+    Process,
+}
+
+fn open_conn(path: &Path, durability: Durability) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    // FULL: an acknowledged event survives power loss, not only a process crash.
-    conn.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-    )?;
+    let sync = match durability {
+        Durability::Full => "FULL",
+        Durability::Process => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON;"
+    ))?;
     Ok(conn)
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the store in `data_dir`.
+    /// Opens (creating if needed) the store in `data_dir`, fsyncing every commit.
     pub fn open(data_dir: &Path) -> Result<Self> {
+        Self::open_with(data_dir, Durability::Full)
+    }
+
+    /// Opens the store with the given durability.
+    pub fn open_with(data_dir: &Path, durability: Durability) -> Result<Self> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::NotFound(format!("data directory {data_dir:?} ({e})")))?;
         let path = data_dir.join(DB_FILE);
-        let conn = open_conn(&path)?;
+        let conn = open_conn(&path, durability)?;
         conn.execute_batch(SCHEMA)?;
-        let writer_conn = open_conn(&path)?;
+        let writer_conn = open_conn(&path, durability)?;
         let (tx, rx) = mpsc::channel::<AppendRequest>();
         let handle = std::thread::Builder::new()
             .name("tailor-store-writer".into())

@@ -70,6 +70,9 @@ pub struct ServeBenchArgs {
     /// in `-no-events`.
     #[arg(long)]
     no_events: bool,
+    /// The server's `--sync`: `full` (fsync every commit) or `process`.
+    #[arg(long, default_value = "full")]
+    sync: String,
 }
 
 /// The pure session-kNN box, serenade's equivalent.
@@ -119,7 +122,8 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
 
     let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let t = Instant::now();
-    let mut server = Server::start(&dir)?;
+    super::serve::durability(&a.sync)?;
+    let mut server = Server::start(&dir, &a.sync)?;
     let boot_secs = t.elapsed().as_secs_f64();
     let base = format!("http://{}", server.addr);
 
@@ -158,6 +162,15 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
             )
         ),
     );
+    report.notes.push(format!(
+        "server --sync {}: {}",
+        a.sync,
+        if a.sync == "full" {
+            "every acknowledged click is fsynced before the answer"
+        } else {
+            "acknowledged clicks survive a process crash; fsync at checkpoints"
+        }
+    ));
     let mut cpu_notes = Vec::new();
     let mut phase = |name: String,
                      report: &mut Report,
@@ -255,11 +268,12 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
             )
         } else {
             format!(
-                "one request = POST /v1/recommendations with a public key, one view event (committed to SQLite \
-                 with synchronous=FULL on ext4 before the answer) for one of {} visitors, item uniform over \
+                "one request = POST /v1/recommendations with a public key, one view event (committed to SQLite, \
+                 --sync {}, before the answer) for one of {} visitors, item uniform over \
                  {} distinct test items, and one box of 20; the rows without for_you use \
                  {{\"sources\": [\"session_next\"]}}; a sample answer held {sample} items; mean_items is \
                  sampled from every 16th answer",
+                a.sync,
                 a.visitors,
                 load.items.len()
             )
@@ -370,10 +384,11 @@ struct Server {
 }
 
 impl Server {
-    fn start(dir: &Path) -> anyhow::Result<Self> {
+    fn start(dir: &Path, sync: &str) -> anyhow::Result<Self> {
         let exe = std::env::current_exe()?;
         let mut child = Command::new(exe)
             .arg("serve")
+            .args(["--sync", sync])
             .arg("--data-dir")
             .arg(dir)
             .arg("--listen")

@@ -1,6 +1,6 @@
 //! `tailor serve`: replay the store into memory, then serve HTTP.
 
-use super::{DEFAULT_DATA_DIR, open_store};
+use super::DEFAULT_DATA_DIR;
 use clap::Args;
 use std::path::PathBuf;
 use tailor_server::App;
@@ -13,10 +13,26 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:7070")]
     pub listen: String,
+    /// `full`: fsync every commit (acknowledged events survive power loss). `process`: they
+    /// survive a crash or kill of the process; a power loss may lose the last moments.
+    #[arg(long, default_value = "full")]
+    pub sync: String,
+}
+
+/// Parses `--sync`.
+pub fn durability(s: &str) -> anyhow::Result<tailor_store::Durability> {
+    match s {
+        "full" => Ok(tailor_store::Durability::Full),
+        "process" => Ok(tailor_store::Durability::Process),
+        other => anyhow::bail!("--sync must be `full` or `process`, not {other:?}"),
+    }
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
-    let store = open_store(&a.data_dir)?;
+    let store = std::sync::Arc::new(tailor_store::SqliteStore::open_with(
+        &a.data_dir,
+        durability(&a.sync)?,
+    )?);
     let app = boot(store)?;
     runtime()?.block_on(serve_until_ctrl_c(app, &a.listen, |addr| {
         eprintln!("Tailor is listening on http://{addr}  (API docs: http://{addr}/openapi.json)");
