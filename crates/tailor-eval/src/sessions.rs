@@ -2,10 +2,12 @@
 //! Latifi & Jannach (UMUAI 2021), Tailor's [`SessionKnn`] against POP, SR and V-SKNN in one run.
 //!
 //! - [`run`] (`tailor eval sessions --train FILE [--test FILE] [--predictions FILE]`) predicts
-//!   the next item at every position of every test session and returns the [`Report`].
+//!   the next item at every position of every test session and returns the [`Report`]: one row
+//!   per model, then [`NO_REPEAT_ROW`], Tailor's model with the item just clicked excluded, as
+//!   bol.com's serenade always does, to compare with its figures like for like.
 //! - [`tune`] (`tailor tune sessions --train FILE --valid FILE`) searches [`SessionKnnParams`] on
-//!   a train/validation pair, never on test data, ranking parameter sets by their smaller margin
-//!   over V-SKNN on HR@20 and MRR@20.
+//!   a train/validation pair, never on test data: the best MRR@20 without the item just clicked
+//!   among the parameter sets that stay clearly above V-SKNN on HR@20 and MRR@20.
 //!
 //! Files are read by [`read_clicks`]: session-rec's `SessionId<TAB>ItemId<TAB>Time` (unix
 //! seconds), or any `;`/`,`/tab-separated file with named session, item and time columns, such as
@@ -36,11 +38,19 @@ pub const MIN_ITEM_CLICKS: usize = 5;
 pub const TEST_DAYS: f64 = 7.0;
 const SECONDS_PER_DAY: f64 = 86_400.0;
 /// Parameter sets drawn at random before the coordinate search of [`tune`] refines the best.
-const TUNE_RANDOM_DRAWS: usize = 120;
+const TUNE_RANDOM_DRAWS: usize = 240;
 /// Full passes of the coordinate search; it also stops as soon as a pass improves nothing.
-const TUNE_PASSES: usize = 3;
+const TUNE_PASSES: usize = 4;
+/// How far above V-SKNN on validation (HR@20 and MRR@20, and HR@20 without the last item) a
+/// parameter set must stay for [`tune`] to rank it by what it maximises: a margin for the shift
+/// from validation to test.
+const TUNE_MARGIN: f64 = 0.02;
 /// Rows a tuning report keeps, the best first.
 const TUNE_ROWS: usize = 15;
+/// The row of Tailor's model as every baseline is run: any item may be recommended.
+pub const TAILOR_ROW: &str = "tailor";
+/// The row of the same model with the prefix's last item excluded, as serenade always does.
+pub const NO_REPEAT_ROW: &str = "tailor-no-repeat";
 /// Fixed, so that a tuning run can be repeated exactly.
 const TUNE_SEED: u64 = 0x7a11_0b5e_55e5_10e5;
 
@@ -760,6 +770,42 @@ fn evaluate(
     })
 }
 
+/// Both rules at once, for tuning: the list cut at `cutoff + 1` without exclusions holds the
+/// list cut at `cutoff` without the prefix's last item, as excluding before the cut gives it.
+/// Returns the unfiltered outcome and the no-repeat metrics.
+fn evaluate_both(
+    model: &dyn SessionRecommender,
+    data: &Dataset,
+    cutoff: usize,
+) -> (Outcome, Metrics) {
+    let mut metrics = Metrics::new(cutoff, &data.clicks);
+    let mut no_repeat = Metrics::new(cutoff, &data.clicks);
+    let mut latencies_us = Vec::new();
+    let mut ids: Vec<u32> = Vec::with_capacity(cutoff + 1);
+    for session in &data.test {
+        for i in 1..session.len() {
+            let prefix = &session[..i];
+            let last = prefix[i - 1];
+            let started = Instant::now();
+            let recs = model.recommend(prefix, cutoff + 1, &|_| false);
+            latencies_us.push(started.elapsed().as_secs_f64() * 1e6);
+            ids.clear();
+            ids.extend(recs.iter().map(|r| r.0));
+            metrics.add(&ids[..ids.len().min(cutoff)], session[i]);
+            ids.retain(|&item| item != last);
+            ids.truncate(cutoff);
+            no_repeat.add(&ids, session[i]);
+        }
+    }
+    (
+        Outcome {
+            metrics,
+            latencies_us,
+        },
+        no_repeat,
+    )
+}
+
 fn accuracy_row(name: &str, cutoff: usize, outcome: &mut Outcome) -> Row {
     let m = &outcome.metrics;
     let mut row = Row::new(name)
@@ -793,7 +839,8 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Runs the protocol: POP, SR, V-SKNN and Tailor on the same split, one row each.
+/// Runs the protocol: POP, SR, V-SKNN and Tailor on the same split, one row each, then Tailor's
+/// model again with the prefix's last item excluded ([`NO_REPEAT_ROW`], serenade's rule).
 pub fn run(args: &SessionsArgs) -> Result<Report, EvalError> {
     if args.cutoff == 0 {
         return Err(EvalError::Argument("cutoff must be at least 1".into()));
@@ -839,10 +886,23 @@ pub fn run(args: &SessionsArgs) -> Result<Report, EvalError> {
     if let Some(mut sink) = sink {
         sink.out.flush().map_err(io_error(sink.path))?;
     }
-    report
-        .rows
-        .push(full_row("tailor", cutoff, outcome, ms, tailor.heap_bytes()));
-    let without_last = evaluate(&tailor, &data, cutoff, Filter::LastItem, None)?.metrics;
+    report.rows.push(full_row(
+        TAILOR_ROW,
+        cutoff,
+        outcome,
+        ms,
+        tailor.heap_bytes(),
+    ));
+    // Serenade's rule: the item just clicked is never recommended. Same model, same index.
+    let outcome = evaluate(&tailor, &data, cutoff, Filter::LastItem, None)?;
+    report.rows.push(full_row(
+        NO_REPEAT_ROW,
+        cutoff,
+        outcome,
+        ms,
+        tailor.heap_bytes(),
+    ));
+    let vsknn_no_repeat = evaluate(&vsknn, &data, cutoff, Filter::LastItem, None)?.metrics;
 
     report.notes = data.notes;
     report.notes.extend([
@@ -852,10 +912,11 @@ pub fn run(args: &SessionsArgs) -> Result<Report, EvalError> {
             .to_string(),
         format!("NDCG@{cutoff} counts the single target item: 1 / log2(rank + 1)"),
         format!(
-            "tailor without the prefix's last item (serenade removes it): HR@{cutoff} {:.4}, \
-             MRR@{cutoff} {:.4}",
-            without_last.hit_rate(),
-            without_last.mrr()
+            "{NO_REPEAT_ROW}: the tailor model with the prefix's last item excluded from every \
+             list, as serenade does (it can never hit a repeated click); v-sknn so filtered: \
+             HR@{cutoff} {:.4}, MRR@{cutoff} {:.4}",
+            vsknn_no_repeat.hit_rate(),
+            vsknn_no_repeat.mrr()
         ),
         format!(
             "sr: steps={} keep={} weighting=div (session-rec defaults)",
@@ -894,6 +955,8 @@ struct Grid {
     item_distance_decay: &'static [Option<f64>],
     match_recency_decay: &'static [Option<f64>],
     idf_weight: &'static [f64],
+    reminder_weight: &'static [f64],
+    reminder_decay: &'static [Option<f64>],
     similarity: &'static [Similarity],
 }
 
@@ -903,7 +966,15 @@ const GRID: Grid = Grid {
     sample_size: &[100, 250, 500, 1000],
     neighbors: &[25, 50, 100, 200],
     window: &[1, 2, 3, 5, 10, 20],
-    position_decay: &[None, Some(0.5), Some(1.0), Some(2.0), Some(4.0), Some(8.0)],
+    position_decay: &[
+        None,
+        Some(0.25),
+        Some(0.5),
+        Some(1.0),
+        Some(2.0),
+        Some(4.0),
+        Some(8.0),
+    ],
     recency_decay_days: &[
         None,
         Some(0.5),
@@ -922,13 +993,15 @@ const GRID: Grid = Grid {
         Some(8.0),
         Some(16.0),
     ],
-    match_recency_decay: &[None, Some(0.5), Some(1.0), Some(2.0), Some(4.0)],
+    match_recency_decay: &[None, Some(0.25), Some(0.5), Some(1.0), Some(2.0), Some(4.0)],
     idf_weight: &[0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0],
+    reminder_weight: &[0.0, 0.05, 0.1, 0.2, 0.5],
+    reminder_decay: &[None, Some(1.0), Some(2.0), Some(4.0), Some(8.0)],
     similarity: &[Similarity::Cosine, Similarity::Dot],
 };
 
 /// A point of [`GRID`]: one index per parameter, in the field order of [`Grid`].
-type Point = [usize; 9];
+type Point = [usize; 11];
 
 impl Grid {
     fn sizes(&self) -> Point {
@@ -941,6 +1014,8 @@ impl Grid {
             self.item_distance_decay.len(),
             self.match_recency_decay.len(),
             self.idf_weight.len(),
+            self.reminder_weight.len(),
+            self.reminder_decay.len(),
             self.similarity.len(),
         ]
     }
@@ -959,6 +1034,8 @@ impl Grid {
             at(self.item_distance_decay, &params.item_distance_decay)?,
             at(self.match_recency_decay, &params.match_recency_decay)?,
             at(self.idf_weight, &params.idf_weight)?,
+            at(self.reminder_weight, &params.reminder_weight)?,
+            at(self.reminder_decay, &params.reminder_decay)?,
             at(self.similarity, &params.similarity)?,
         ])
     }
@@ -974,7 +1051,9 @@ impl Grid {
             item_distance_decay: self.item_distance_decay[p[5]],
             match_recency_decay: self.match_recency_decay[p[6]],
             idf_weight: self.idf_weight[p[7]],
-            similarity: self.similarity[p[8]],
+            reminder_weight: self.reminder_weight[p[8]],
+            reminder_decay: self.reminder_decay[p[9]],
+            similarity: self.similarity[p[10]],
         }
     }
 }
@@ -991,22 +1070,45 @@ impl Rng {
     }
 }
 
-/// Searches Tailor's parameters on `train` -> `valid` only: [`TUNE_RANDOM_DRAWS`] random points of
+/// Searches Tailor's parameters on `train` -> `valid` only: `TUNE_RANDOM_DRAWS` random points of
 /// a fixed grid, then coordinate passes from the best (each parameter in turn over all its grid
 /// values) until a pass improves nothing.
 ///
-/// The objective is the acceptance test itself: the smaller of Tailor's two ratios to V-SKNN on
-/// the same split, `min(HR@20 / HR@20 of V-SKNN, MRR@20 / MRR@20 of V-SKNN)`, reported as the
-/// metric `vs_vsknn`. Maximising MRR@20 alone (session-rec's usual target) buys rank-1 hits at
-/// the price of HR@20, which must not fall below the baseline either. Rows are the best parameter
-/// sets, best first, then V-SKNN itself.
+/// The objective follows the acceptance tests. Tailor's main row must stay above V-SKNN on
+/// HR@20 and MRR@20, and its no-repeat row must beat serenade, whose weak side against us is
+/// MRR@20. So parameter sets whose HR@20, MRR@20 and HR@20 without the last item are all at least
+/// `TUNE_MARGIN` (2%) above V-SKNN's on the same split are ranked by MRR@20 without the last item,
+/// as a ratio to V-SKNN's so filtered; the others rank behind them all, by the smallest of those
+/// three ratios, minus one. Reported as the metric `objective`. Both lists come from one call
+/// per prediction. Rows are the best parameter sets, best first, then
+/// V-SKNN itself.
 pub fn tune(train: &Path, valid: &Path) -> Result<Report, EvalError> {
     let data = load(train, Some(valid))?;
     let cutoff = DEFAULT_CUTOFF;
     let vsknn = VSknn::build(VSknnParams::default(), &data.train);
-    let mut baseline = evaluate(&vsknn, &data, cutoff, Filter::None, None)?;
-    let (base_hr, base_mrr) = (baseline.metrics.hit_rate(), baseline.metrics.mrr());
-    let versus = |m: &Metrics| (m.hit_rate() / base_hr).min(m.mrr() / base_mrr);
+    let (mut baseline, baseline_no_repeat) = evaluate_both(&vsknn, &data, cutoff);
+    let base = [
+        baseline.metrics.hit_rate(),
+        baseline.metrics.mrr(),
+        baseline_no_repeat.hit_rate(),
+        baseline_no_repeat.mrr(),
+    ];
+    let objective_of = |m: &Metrics, no_repeat: &Metrics| {
+        let ratios = [m.hit_rate(), m.mrr(), no_repeat.hit_rate(), no_repeat.mrr()]
+            .iter()
+            .zip(&base)
+            .map(|(ours, theirs)| ours / theirs)
+            .collect::<Vec<f64>>();
+        let guarded = ratios[..3].iter().copied().fold(f64::INFINITY, f64::min);
+        if guarded >= 1.0 + TUNE_MARGIN {
+            ratios[3]
+        } else {
+            // Below the guard: ranked among themselves, always behind every point above it.
+            guarded - 1.0
+        }
+    };
+    let hr_no_repeat = format!("HR@{cutoff} no-repeat");
+    let mrr_no_repeat = format!("MRR@{cutoff} no-repeat");
 
     let sizes = GRID.sizes();
     let largest = GRID.params(sizes.map(|n| n - 1));
@@ -1020,16 +1122,18 @@ pub fn tune(train: &Path, valid: &Path) -> Result<Report, EvalError> {
         let params = GRID.params(p);
         knn.set_params(params)
             .map_err(|e| EvalError::Argument(e.to_string()))?;
-        let mut outcome = evaluate(knn, &data, cutoff, Filter::None, None)?;
-        let objective = versus(&outcome.metrics);
-        let row =
-            accuracy_row(&params.to_string(), cutoff, &mut outcome).metric("vs_vsknn", objective);
+        let (mut outcome, no_repeat) = evaluate_both(knn, &data, cutoff);
+        let objective = objective_of(&outcome.metrics, &no_repeat);
+        let row = accuracy_row(&params.to_string(), cutoff, &mut outcome)
+            .metric(hr_no_repeat.as_str(), no_repeat.hit_rate())
+            .metric(mrr_no_repeat.as_str(), no_repeat.mrr())
+            .metric("objective", objective);
         results.insert(p, (objective, row));
         Ok(objective)
     };
 
     // The current defaults start the race when they lie on the grid, so re-tuning never loses them.
-    let mut best = (f64::NEG_INFINITY, [0; 9]);
+    let mut best = (f64::NEG_INFINITY, [0; 11]);
     if let Some(p) = GRID.point_of(&SessionKnnParams::default()) {
         best = (score(p, &mut knn)?, p);
     }
@@ -1067,16 +1171,22 @@ pub fn tune(train: &Path, valid: &Path) -> Result<Report, EvalError> {
         .take(TUNE_ROWS)
         .map(|(_, row)| row)
         .collect();
-    report
-        .rows
-        .push(accuracy_row("v-sknn", cutoff, &mut baseline).metric("vs_vsknn", 1.0));
+    report.rows.push(
+        accuracy_row("v-sknn", cutoff, &mut baseline)
+            .metric(hr_no_repeat.as_str(), baseline_no_repeat.hit_rate())
+            .metric(mrr_no_repeat.as_str(), baseline_no_repeat.mrr())
+            .metric("objective", 1.0),
+    );
     report.notes = data.notes;
     report.notes.extend([
         format!("best: {}", GRID.params(best.1)),
         format!(
-            "objective vs_vsknn = min(HR@{cutoff} ratio, MRR@{cutoff} ratio) to v-sknn on this \
-             split; {evaluated} parameter sets evaluated: the current defaults, \
-             {TUNE_RANDOM_DRAWS} random grid points (seeded), then coordinate passes from the best"
+            "objective = MRR@{cutoff} no-repeat / that of v-sknn no-repeat, for parameter sets \
+             whose HR@{cutoff}, MRR@{cutoff} and HR@{cutoff} no-repeat are all at least {:.0}% \
+             above v-sknn's on this split; below that, the smallest of those three ratios - 1; \
+             {evaluated} parameter sets evaluated: the current defaults, \
+             {TUNE_RANDOM_DRAWS} random grid points (seeded), then coordinate passes from the best",
+            TUNE_MARGIN * 100.0
         ),
     ]);
     Ok(report)

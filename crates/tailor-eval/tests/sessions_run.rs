@@ -38,12 +38,12 @@ fn toy(dir: &TempDir) -> (PathBuf, PathBuf) {
 }
 
 #[test]
-fn four_rows_with_the_protocol_metrics() {
+fn five_rows_with_the_protocol_metrics() {
     let dir = TempDir::new().unwrap();
     let (train, test) = toy(&dir);
     let report = run(&SessionsArgs::new(train, Some(test))).unwrap();
     let names: Vec<&str> = report.rows.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["pop", "sr", "v-sknn", "tailor"]);
+    assert_eq!(names, ["pop", "sr", "v-sknn", "tailor", "tailor-no-repeat"]);
     for row in &report.rows {
         for key in [
             "HR@20",
@@ -76,9 +76,15 @@ fn four_rows_with_the_protocol_metrics() {
         report.notes
     );
     assert_eq!(report.row("tailor").unwrap().get("HR@20"), Some(1.0));
+    // Neither target repeats the item just clicked, so excluding it loses no hit.
+    assert_eq!(
+        report.row("tailor-no-repeat").unwrap().get("HR@20"),
+        Some(1.0)
+    );
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(json["task"], "sessions");
     assert_eq!(json["rows"][3]["name"], "tailor");
+    assert_eq!(json["rows"][4]["name"], "tailor-no-repeat");
 }
 
 #[test]
@@ -150,8 +156,14 @@ fn tuning_ranks_parameter_sets_on_the_validation_split() {
     assert_eq!(report.rows.last().unwrap().name, "v-sknn");
     let objective: Vec<f64> = report.rows[..report.rows.len() - 1]
         .iter()
-        .map(|r| r.get("vs_vsknn").unwrap())
+        .map(|r| r.get("objective").unwrap())
         .collect();
     assert!(objective.windows(2).all(|w| w[0] >= w[1]), "{objective:?}");
     assert!(report.notes.iter().any(|n| n.starts_with("best: m=")));
+    for row in &report.rows {
+        for key in ["HR@20 no-repeat", "MRR@20 no-repeat"] {
+            let v = row.get(key).unwrap();
+            assert!((0.0..=1.0).contains(&v), "{} {key} = {v}", row.name);
+        }
+    }
 }

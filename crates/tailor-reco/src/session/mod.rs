@@ -2,8 +2,17 @@
 //!
 //! Given the items a visitor has clicked so far (most recent last), predict the next one.
 //! [`SessionKnn`] is Tailor's own: a VSTAN-style scorer over a recency-sampled index that takes
-//! live clicks one at a time. [`Pop`], [`SequentialRules`] and [`VSknn`] are the published
-//! baselines `tailor eval sessions` measures it against.
+//! live clicks one at a time, with reminders of the session's own recent items. [`Pop`],
+//! [`SequentialRules`] and [`VSknn`] are the published baselines `tailor eval sessions` measures
+//! it against, with and without the item just clicked (serenade never recommends it).
+//!
+//! A server feeds [`SessionKnn::add_click`] for months, so the index forgets sessions by a
+//! deterministic [`Retention`] policy: sessions that are no item's recent session any more are
+//! dropped once idle for [`DEFAULT_IDLE_SECS`] (no other prediction changes), and at most
+//! [`DEFAULT_MAX_SESSIONS`] are kept, the least recently clicked going first. Memory then levels
+//! off: on synthetic streams of 10M clicks over 2M sessions, at 74 MiB over a long-tail catalog of
+//! 20,000 items (held by the cap) and at 47 MiB over 500 items (forgetting alone, 280k sessions
+//! kept), where without the policy it reached 201 and 182 MiB and kept growing.
 //!
 //! ```
 //! use tailor_reco::session::{Session, SessionKnn, SessionKnnParams, SessionRecommender};
@@ -25,10 +34,13 @@ mod rank;
 mod rules;
 mod vsknn;
 
-pub use index::MAX_STORED_CLICKS;
+pub use index::{
+    DEFAULT_IDLE_SECS, DEFAULT_MAX_SESSIONS, MAX_IDLE_SECS, MAX_RETAINED_SESSIONS,
+    MAX_STORED_CLICKS, Retention,
+};
 pub use knn::{
-    InvalidParam, MAX_DECAY, MAX_IDF_WEIGHT, MAX_SAMPLE_SIZE, MAX_WINDOW, MIN_DECAY, SessionKnn,
-    SessionKnnParams, Similarity,
+    InvalidParam, MAX_DECAY, MAX_IDF_WEIGHT, MAX_REMINDER_WEIGHT, MAX_SAMPLE_SIZE, MAX_WINDOW,
+    MIN_DECAY, SessionKnn, SessionKnnParams, Similarity,
 };
 pub use pop::Pop;
 pub use rules::{RulesParams, SequentialRules};
