@@ -41,6 +41,22 @@ async fn start(
     (base, store, tx)
 }
 
+async fn post(client: &Client, url: String, body: &impl serde::Serialize) -> Value {
+    client
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn get(client: &Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn taobao_history_replays_as_events_and_survives_restart() {
     let Some(path) = dataset("taobao-userbehavior-head/UserBehavior_head.csv") else {
@@ -74,27 +90,12 @@ async fn taobao_history_replays_as_events_and_survives_restart() {
     let (base, store, stop) = start(dir.path()).await;
     let client = Client::new();
     for chunk in events.chunks(500) {
-        let r: Value = client
-            .post(format!("{base}/v1/events"))
-            .json(&chunk)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r: Value = post(&client, format!("{base}/v1/events"), &chunk).await;
         assert_eq!(r["accepted"].as_u64(), Some(chunk.len() as u64), "{r}");
     }
     let shop = ShopId::default_shop();
     assert_eq!(store.count_events(&shop).unwrap() as usize, events.len());
-    let before: Value = client
-        .get(format!("{base}/v1/visitors/u1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before: Value = get(&client, format!("{base}/v1/visitors/u1")).await;
     assert!(before["events"].as_u64().unwrap() > 0);
     let favs = before["wishlists"][0]["products"]
         .as_array()
@@ -104,14 +105,7 @@ async fn taobao_history_replays_as_events_and_survives_restart() {
 
     // A restart rebuilds the same profile from the log.
     let (base, _store, _stop) = start(dir.path()).await;
-    let after: Value = client
-        .get(format!("{base}/v1/visitors/u1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Value = get(&client, format!("{base}/v1/visitors/u1")).await;
     assert_eq!(after["events"], before["events"]);
     assert_eq!(
         after["wishlists"][0]["products"]
@@ -134,35 +128,19 @@ async fn instacart_catalog_upserts_over_http() {
     let (base, store, _stop) = start(dir.path()).await;
     let client = Client::new();
     for chunk in products.chunks(10_000) {
-        let r: Value = client
-            .post(format!("{base}/v1/products"))
-            .json(&chunk)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r: Value = post(&client, format!("{base}/v1/products"), &chunk).await;
         assert_eq!(r["inserted"].as_u64(), Some(chunk.len() as u64), "{r}");
     }
     assert_eq!(
         store.count_products(&ShopId::default_shop()).unwrap(),
         49_688
     );
-    let p: Value = client
-        .get(format!("{base}/v1/products/{}", products[0].id))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let p: Value = get(&client, format!("{base}/v1/products/{}", products[0].id)).await;
     assert_eq!(p["title"], json!(products[0].title));
     // Browse the trending box of a department: the catalog fallback fills it before any events.
-    let r: Value = client
-        .post(format!("{base}/v1/recommendations"))
-        .json(&json!({"boxes": [{"preset": "trending", "count": 5, "filter": {"category": "frozen"}}]}))
-        .send().await.unwrap().json().await.unwrap();
+    let body =
+        json!({"boxes": [{"preset": "trending", "count": 5, "filter": {"category": "frozen"}}]});
+    let r = post(&client, format!("{base}/v1/recommendations"), &body).await;
     assert_eq!(
         r["boxes"][0]["items"].as_array().map(Vec::len),
         Some(5),
