@@ -472,6 +472,24 @@ struct Outcome {
 }
 
 impl Outcome {
+    /// Counts one answer; its latency runs from `since` (the send, or the scheduled time).
+    fn record(&mut self, answer: Result<usize, String>, since: Instant, sampled: bool) {
+        match answer {
+            Ok(items) => {
+                self.latency_us.push(since.elapsed().as_secs_f64() * 1e6);
+                self.requests += 1;
+                if sampled {
+                    self.items_seen += items;
+                    self.items_sampled += 1;
+                }
+            }
+            Err(e) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(e);
+            }
+        }
+    }
+
     fn merge(&mut self, o: Outcome) {
         self.requests += o.requests;
         self.errors += o.errors;
@@ -617,20 +635,7 @@ impl Load {
                     let count = n.is_multiple_of(16);
                     n += 1;
                     let t = Instant::now();
-                    match load.send(&client, body, count).await {
-                        Ok(items) => {
-                            out.latency_us.push(t.elapsed().as_secs_f64() * 1e6);
-                            out.requests += 1;
-                            if count {
-                                out.items_seen += items;
-                                out.items_sampled += 1;
-                            }
-                        }
-                        Err(e) => {
-                            out.errors += 1;
-                            out.first_error.get_or_insert(e);
-                        }
-                    }
+                    out.record(load.send(&client, body, count).await, t, count);
                 }
                 out
             }));
@@ -698,20 +703,7 @@ impl Load {
                     let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(1_000_003) ^ i as u64);
                     let body = load.body(&mut rng, boxes);
                     let count = i.is_multiple_of(16);
-                    match load.send(&client, body, count).await {
-                        Ok(items) => {
-                            out.latency_us.push(at.elapsed().as_secs_f64() * 1e6);
-                            out.requests += 1;
-                            if count {
-                                out.items_seen += items;
-                                out.items_sampled += 1;
-                            }
-                        }
-                        Err(e) => {
-                            out.errors += 1;
-                            out.first_error.get_or_insert(e);
-                        }
-                    }
+                    out.record(load.send(&client, body, count).await, at, count);
                 }
                 out
             }));
