@@ -180,7 +180,7 @@ fn distinct(dice: &mut Dice, n: usize, k: usize) -> Vec<usize> {
 /// certificates, so only some eligible products carry them.
 fn diets_for(dice: &mut Dice, allergens: &[Allergen], origin: Origin) -> Vec<String> {
     let clean = |d: Diet| {
-        d.excluded_allergens()
+        d.forbidden_allergens()
             .iter()
             .all(|a| !allergens.contains(a))
     };
@@ -385,6 +385,10 @@ impl Builder {
         }
         if age < NEW_ARRIVAL_DAYS * DAY_MS {
             tags.insert("new");
+        }
+        if !food {
+            // How a shop tells Tailor that diet constraints do not apply (see tailor-engine).
+            tags.insert(tailor_model::NON_FOOD_TAG);
         }
         let description = describe(
             m,

@@ -135,7 +135,11 @@ impl Shopper {
     }
 
     pub(crate) fn permits(&self, t: &Traits) -> bool {
-        let avoid = self.tastes.avoids.iter().fold(0, |m, a| m | a.bit());
+        let avoid = self
+            .tastes
+            .avoids
+            .iter()
+            .fold(0, |m, &a| m | crate::diet::allergen_bit(a));
         match t.allergens {
             Some(found) if found & avoid != 0 => return false,
             // An allergic shopper does not gamble on food whose label says nothing.
@@ -143,7 +147,7 @@ impl Shopper {
             _ => {}
         }
         match self.tastes.diet {
-            Some(d) if t.food => t.diets & d.bit() != 0,
+            Some(d) if t.food => t.diets & crate::diet::diet_bit(d) != 0,
             _ => true,
         }
     }

@@ -2782,7 +2782,7 @@ mod tests {
                         for style in kind.styles {
                             let all = kind.allergens.iter().chain(style.allergens);
                             assert!(
-                                all.clone().all(|a| !diet.excluded_allergens().contains(a)),
+                                all.clone().all(|a| !diet.forbidden_allergens().contains(a)),
                                 "{} {}",
                                 style.word,
                                 kind.noun

@@ -198,7 +198,7 @@ fn allergens_match_titles_and_diets_match_allergens() {
         }
         for d in &p.diets {
             let diet = Diet::parse(d).expect("a known diet");
-            for a in diet.excluded_allergens() {
+            for a in diet.forbidden_allergens() {
                 assert!(
                     !allergens.iter().any(|x| x == a.as_str()),
                     "{} claims {d} but holds {}",

@@ -22,6 +22,8 @@ pub struct Catalog {
     category_index: HashMap<String, CategoryIdx>,
     category_names: Vec<String>,
     members: HashMap<CategoryIdx, BTreeSet<Item>>,
+    // Lowercased brand to its items: stated favourite brands become candidates.
+    brands: HashMap<String, BTreeSet<Item>>,
     live: usize,
 }
 
@@ -108,6 +110,10 @@ impl Catalog {
             }
         }
         self.leave_categories(i);
+        self.leave_brand(i);
+        if let Some(b) = &p.brand {
+            self.brands.entry(b.to_lowercase()).or_default().insert(i);
+        }
         for &c in &cats {
             self.members.entry(c).or_default().insert(i);
         }
@@ -122,6 +128,7 @@ impl Catalog {
     /// Forgets a product's data; its index stays, so history that names it still resolves.
     pub fn remove(&mut self, id: &str) -> bool {
         let Some(i) = self.item(id) else { return false };
+        self.leave_brand(i);
         let had = self.products[i as usize].take().is_some();
         self.leave_categories(i);
         self.categories[i as usize].clear();
@@ -134,6 +141,23 @@ impl Catalog {
     /// Items filed under a category (at any depth below it).
     pub fn members(&self, c: CategoryIdx) -> impl Iterator<Item = Item> + '_ {
         self.members.get(&c).into_iter().flatten().copied()
+    }
+
+    /// Items of a brand (any case).
+    pub fn brand_members(&self, brand: &str) -> impl Iterator<Item = Item> + '_ {
+        self.brands
+            .get(&brand.to_lowercase())
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    fn leave_brand(&mut self, item: Item) {
+        if let Some(b) = self.product(item).and_then(|p| p.brand.as_ref())
+            && let Some(m) = self.brands.get_mut(&b.to_lowercase())
+        {
+            m.remove(&item);
+        }
     }
 
     fn leave_categories(&mut self, item: Item) {
@@ -170,7 +194,10 @@ mod tests {
     fn interning_is_stable_and_upsert_keeps_index() {
         let mut c = Catalog::default();
         let a = c.intern(&ProductId::new("a").unwrap());
-        let b = c.upsert(prod("b", &[&["Food", "Nuts"]]));
+        let mut pb = prod("b", &[&["Food", "Nuts"]]);
+        pb.brand = Some("Nutwood".into());
+        let b = c.upsert(pb);
+        assert_eq!(c.brand_members("NUTWOOD").collect::<Vec<_>>(), [b]);
         assert_eq!(c.upsert(prod("a", &[])), a);
         assert_ne!(a, b);
         assert_eq!(c.live_products(), 2);
@@ -184,5 +211,6 @@ mod tests {
         assert_eq!(c.item("b"), Some(b));
         assert!(c.product(b).is_none());
         assert_eq!(c.members(food).count(), 0);
+        assert_eq!(c.brand_members("nutwood").count(), 0);
     }
 }

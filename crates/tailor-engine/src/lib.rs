@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod constraints;
 pub mod filter;
 pub mod models;
 pub mod pipeline;

@@ -4,7 +4,7 @@
 
 use crate::catalog::{Catalog, CategoryIdx, Item};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use tailor_model::{CustomerId, EventKind, Millis, SessionId, VisitorId};
+use tailor_model::{CustomerId, EventKind, Millis, Preferences, SessionId, VisitorId};
 
 /// Who a state belongs to: a customer once known, else the anonymous visitor.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,6 +21,8 @@ pub const RECENT_CAP: usize = 50;
 pub const PURCHASE_TIMES_CAP: usize = 32;
 /// Items kept from the current session (the session recommenders look at the last few).
 pub const SESSION_CAP: usize = 100;
+/// Events of behaviour after which stated preferences count half as much as at first.
+pub const STATED_EVIDENCE: f64 = 20.0;
 /// Affinities halve over this many days without reinforcement.
 pub const AFFINITY_HALF_LIFE_DAYS: f64 = 30.0;
 
@@ -98,6 +100,10 @@ pub struct ShopperState {
     pub brands: HashMap<String, Decayed>,
     /// Recent search queries, newest last.
     pub queries: VecDeque<String>,
+    /// What the shopper stated (the newest `preferences` event).
+    pub preferences: Preferences,
+    /// Time of that event.
+    pub preferences_at: Millis,
     /// Events applied.
     pub events: u64,
     /// Time of the latest event.
@@ -198,6 +204,13 @@ impl ShopperState {
                     self.hidden.insert(item);
                 }
             }
+            EventKind::Preferences { preferences } => {
+                // Each write replaces the whole set; a late-arriving older write loses.
+                if time >= self.preferences_at {
+                    self.preferences = preferences.clone();
+                    self.preferences_at = time;
+                }
+            }
             EventKind::Search { query, .. } => {
                 self.queries.push_back(query.clone());
                 if self.queries.len() > RECENT_CAP {
@@ -236,6 +249,9 @@ impl ShopperState {
             mine.times.drain(..excess);
         }
         self.hidden.extend(other.hidden);
+        let newer = other.preferences_at >= self.preferences_at;
+        self.preferences.merge(&other.preferences, newer);
+        self.preferences_at = self.preferences_at.max(other.preferences_at);
         for (name, items) in other.wishlists {
             let l = self.wishlists.entry(name).or_default();
             for i in items {
@@ -261,6 +277,12 @@ impl ShopperState {
     /// Category affinities as of `now`, normalised to sum to 1 (empty when there are none).
     pub fn category_affinity(&self, now: Millis) -> HashMap<CategoryIdx, f64> {
         normalise(self.categories.iter().map(|(&c, d)| (c, d.at(now))))
+    }
+
+    /// How much stated preferences count next to observed behaviour: 1 for a shopper with no
+    /// behaviour, falling as evidence accumulates (half at [`STATED_EVIDENCE`] events).
+    pub fn stated_trust(&self) -> f64 {
+        STATED_EVIDENCE / (STATED_EVIDENCE + self.events as f64)
     }
 
     /// Brand affinities as of `now`, normalised to sum to 1.

@@ -284,3 +284,103 @@ fn parallel_replay_builds_the_same_state_as_applying_one_by_one() {
     assert_eq!(ids(&one, req.clone()), ids(&two, req));
     assert_eq!(one.shopper_count(), two.shopper_count());
 }
+
+#[test]
+fn stated_allergens_hold_in_every_box_and_a_favourite_brand_leads() {
+    let mut s = shop();
+    // s0..s4 contain peanuts; d-products are drinks with no allergens.
+    for i in 0..10 {
+        let mut p = product(&format!("s{i}"), &["Food", "Snacks"], "Crunch");
+        p.allergens = Some(if i < 5 { vec!["Peanut".into()] } else { vec![] });
+        s.upsert_product(p);
+        let mut d = product(&format!("d{i}"), &["Drinks"], "Fizz");
+        d.allergens = Some(vec![]);
+        s.upsert_product(d);
+    }
+    apply(
+        &mut s,
+        json!({"type": "view", "visitor_id": "me", "product_id": "s1", "timestamp": 1_500_000}),
+    );
+    apply(
+        &mut s,
+        json!({"type": "preferences", "visitor_id": "me", "timestamp": 1_500_001,
+               "preferences": {"exclude_allergens": ["arachis"], "favorite_brands": ["fizz"]}}),
+    );
+    let boxes = ids(
+        &s,
+        json!({"visitor_id": "me", "boxes": [
+            {"preset": "for_you", "count": 8}, {"preset": "alternatives", "count": 8,
+             "context": {"products": ["s0"]}}, {"preset": "recently_viewed"}, {"preset": "trending"}]}),
+    );
+    let all: Vec<&String> = boxes.iter().flatten().collect();
+    assert!(!all.is_empty());
+    for id in &all {
+        let n: usize = id[1..].parse().unwrap();
+        assert!(
+            !(id.starts_with('s') && n < 5),
+            "{id} holds peanuts: {boxes:?}"
+        );
+    }
+    // The stated favourite brand leads the homepage of a shopper with almost no behaviour.
+    assert!(boxes[0][0].starts_with('d'), "{boxes:?}");
+}
+
+#[test]
+fn request_preferences_bind_and_explain_splits_stated_from_observed() {
+    let s = shop();
+    let req = json!({"visitor_id": "h1", "explain": true, "preferences": {"exclude_brands": ["Crunch"],
+        "liked_categories": ["Drinks"]}, "boxes": [{"preset": "for_you", "count": 5}]});
+    let parsed = RecRequest::parse(&req, &s.catalog).unwrap();
+    let out = recommend(&s, &parsed, 2_000_000);
+    assert!(!out[0].items.is_empty());
+    for r in &out[0].items {
+        let p = s.catalog.product(r.item).unwrap();
+        assert_eq!(p.brand.as_deref(), Some("Fizz"));
+        assert!(r.why.stated > 0.0, "a liked category shows as stated");
+    }
+    // h1 viewed snacks and drinks: the observed part is there too, separately.
+    assert!(out[0].items.iter().any(|r| r.why.affinity > 0.0));
+    let bad = json!({"preferences": {"exclude_allergens": ["kryptonite"]}, "boxes": [{"preset": "trending"}]});
+    let e = RecRequest::parse(&bad, &s.catalog).unwrap_err();
+    assert_eq!(e.field, "preferences.exclude_allergens[0]");
+}
+
+#[test]
+fn preferences_survive_login_and_unknown_allergens_can_warn() {
+    let mut s = ShopState::default();
+    let mut known = product("k", &["Food"], "A");
+    known.allergens = Some(vec![]);
+    s.upsert_product(known);
+    s.upsert_product(product("u", &["Food"], "A")); // allergens unknown
+    apply(
+        &mut s,
+        json!({"type": "preferences", "visitor_id": "v", "timestamp": 10,
+               "preferences": {"exclude_allergens": ["milk"], "unknown_allergens": "warn"}}),
+    );
+    apply(
+        &mut s,
+        json!({"type": "view", "visitor_id": "v", "customer_id": "c", "product_id": "k", "timestamp": 20}),
+    );
+    let req = json!({"customer_id": "c", "boxes": [{"preset": "trending"}]});
+    let parsed = RecRequest::parse(&req, &s.catalog).unwrap();
+    let out = recommend(&s, &parsed, 30);
+    let warned: Vec<_> = out[0]
+        .items
+        .iter()
+        .map(|r| (s.catalog.id(r.item).to_string(), r.warning.is_some()))
+        .collect();
+    assert!(warned.contains(&("u".to_string(), true)), "{warned:?}");
+    // Back to the default policy: the unknown product disappears.
+    apply(
+        &mut s,
+        json!({"type": "preferences", "visitor_id": "v", "timestamp": 40,
+               "preferences": {"exclude_allergens": ["milk"]}}),
+    );
+    let out = recommend(&s, &parsed, 50);
+    let ids: Vec<_> = out[0]
+        .items
+        .iter()
+        .map(|r| s.catalog.id(r.item).to_string())
+        .collect();
+    assert_eq!(ids, ["k"]);
+}

@@ -1,5 +1,5 @@
 use crate::limits::{MAX_ID_LEN, MAX_LIST_LEN, MAX_TEXT_LEN};
-use crate::{CustomerId, FieldError, Millis, ProductId, SessionId, VisitorId};
+use crate::{CustomerId, FieldError, Millis, Preferences, ProductId, SessionId, VisitorId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -85,6 +85,11 @@ pub enum EventKind {
         /// The product.
         product_id: ProductId,
     },
+    /// Stated preferences, replacing the previous ones (empty clears them).
+    Preferences {
+        /// The whole new set.
+        preferences: Preferences,
+    },
 }
 
 impl EventKind {
@@ -100,6 +105,7 @@ impl EventKind {
             Self::WishlistAdd { .. } => "wishlist_add",
             Self::WishlistRemove { .. } => "wishlist_remove",
             Self::Hide { .. } => "hide",
+            Self::Preferences { .. } => "preferences",
         }
     }
 
@@ -113,7 +119,7 @@ impl EventKind {
             | Self::WishlistAdd { product_id, .. }
             | Self::WishlistRemove { product_id, .. }
             | Self::Hide { product_id } => Some(product_id),
-            Self::Search { .. } | Self::Purchase { .. } => None,
+            Self::Search { .. } | Self::Purchase { .. } | Self::Preferences { .. } => None,
         }
     }
 }
@@ -176,6 +182,13 @@ impl Event {
             Some("hide") => p
                 .product(obj)
                 .map(|product_id| EventKind::Hide { product_id }),
+            Some("preferences") => match crate::preferences::from_event_field(obj, index) {
+                Ok(preferences) => Some(EventKind::Preferences { preferences }),
+                Err(e) => {
+                    p.errs.extend(e);
+                    None
+                }
+            },
             Some("search") => {
                 let query = p.req_str(obj, "query");
                 let shown = p.id_list(obj, "shown");
@@ -236,7 +249,7 @@ impl Event {
                     "type",
                     format!(
                         "unknown event type {other:?}; expected one of view, search, click, cart_add, \
-                         cart_remove, purchase, wishlist_add, wishlist_remove, hide"
+                         cart_remove, purchase, wishlist_add, wishlist_remove, hide, preferences"
                     ),
                 );
                 None
@@ -474,6 +487,7 @@ mod tests {
             json!({"type":"wishlist_add","visitor_id":"v","product_id":"p","list":"xmas"}),
             json!({"type":"wishlist_remove","visitor_id":"v","product_id":"p"}),
             json!({"type":"hide","visitor_id":"v","product_id":"p"}),
+            json!({"type":"preferences","visitor_id":"v","preferences":{"exclude_allergens":["peanut"],"diets":["vegan"]}}),
         ];
         for c in cases {
             let e = Event::from_json(&c, 0).unwrap();

@@ -14,12 +14,16 @@
 
 mod error;
 mod event;
+mod food;
 mod ids;
+mod preferences;
 mod product;
 
 pub use error::FieldError;
 pub use event::{Event, EventKind, OrderLine};
+pub use food::{Allergen, Diet, NON_FOOD_TAG};
 pub use ids::{CustomerId, IdError, ProductId, SessionId, ShopId, VisitorId};
+pub use preferences::{Preferences, PriceRange, UnknownPolicy};
 pub use product::{AttrValue, Availability, Product};
 
 /// Input limits. Each one, when hit, produces a 4xx that names it.

@@ -9,7 +9,7 @@ use crate::models::session_key;
 use crate::shopper::ShopperState;
 use crate::state::ShopState;
 use std::collections::HashMap;
-use tailor_model::Millis;
+use tailor_model::{Millis, Preferences};
 use tailor_reco::popularity::Scope;
 use tailor_reco::session::SessionRecommender;
 
@@ -24,13 +24,14 @@ pub const AFFINITY_CATEGORIES: usize = 3;
 pub fn generate(
     shop: &ShopState,
     shopper: Option<&ShopperState>,
+    prefs: &Preferences,
     b: &BoxRequest,
     now: Millis,
     keep: &dyn Fn(Item, SourceKind) -> bool,
 ) -> HashMap<Item, Vec<(SourceKind, f64)>> {
     let mut out: HashMap<Item, Vec<(SourceKind, f64)>> = HashMap::new();
     for spec in &b.sources {
-        let scored = source(shop, shopper, b, spec, now, &|i| keep(i, spec.kind));
+        let scored = source(shop, shopper, prefs, b, spec, now, &|i| keep(i, spec.kind));
         let top = scored.iter().map(|(_, s)| *s as f64).fold(0.0, f64::max);
         if top <= 0.0 {
             continue;
@@ -61,6 +62,7 @@ fn anchors(b: &BoxRequest, shopper: Option<&ShopperState>) -> Vec<Item> {
 fn source(
     shop: &ShopState,
     shopper: Option<&ShopperState>,
+    prefs: &Preferences,
     b: &BoxRequest,
     spec: &SourceSpec,
     now: Millis,
@@ -132,17 +134,42 @@ fn source(
         }
         SourceKind::Bestsellers => m.bestsellers.top(Scope::Global, n, now, &exclude),
         SourceKind::Affinity => {
-            let Some(s) = shopper else { return Vec::new() };
-            let mut cats: Vec<_> = s.category_affinity(now).into_iter().collect();
-            // Prefer specific categories: a leaf the shopper likes beats its parent.
-            cats.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             let mut out: HashMap<Item, f32> = HashMap::new();
-            for (c, w) in cats.into_iter().take(AFFINITY_CATEGORIES) {
-                let top = m.trending.top(Scope::Category(c), n, now, &exclude);
+            let mut add = |top: Vec<(Item, f32)>, w: f32| {
                 let best = top.first().map_or(1.0, |x| x.1.max(f32::MIN_POSITIVE));
                 for (i, sc) in top {
-                    *out.entry(i).or_default() += w as f32 * sc / best;
+                    *out.entry(i).or_default() += w * sc / best;
                 }
+            };
+            if let Some(s) = shopper {
+                let mut cats: Vec<_> = s.category_affinity(now).into_iter().collect();
+                // Prefer specific categories: a leaf the shopper likes beats its parent.
+                cats.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                for (c, w) in cats.into_iter().take(AFFINITY_CATEGORIES) {
+                    add(
+                        m.trending.top(Scope::Category(c), n, now, &exclude),
+                        w as f32,
+                    );
+                }
+            }
+            // Stated tastes: liked categories and favourite brands, counting most while there
+            // is little behaviour. Items nobody touched yet still qualify, below those that sell.
+            let trust = shopper.map_or(1.0, ShopperState::stated_trust) as f32;
+            let stated = prefs.liked_categories.len() + prefs.favorite_brands.len();
+            let cat = &shop.catalog;
+            for path in &prefs.liked_categories {
+                if let Some(c) = cat.category(path) {
+                    add(
+                        by_trend(shop, cat.members(c), n, now, keep),
+                        trust / stated as f32,
+                    );
+                }
+            }
+            for brand in &prefs.favorite_brands {
+                add(
+                    by_trend(shop, cat.brand_members(brand), n, now, keep),
+                    trust / stated as f32,
+                );
             }
             let mut v: Vec<_> = out.into_iter().collect();
             v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -171,6 +198,26 @@ fn source(
             v
         }),
     }
+}
+
+/// The best `n` of `items` by trending score; untouched items follow, scored just above zero.
+fn by_trend(
+    shop: &ShopState,
+    items: impl Iterator<Item = Item>,
+    n: usize,
+    now: Millis,
+    keep: &dyn Fn(Item) -> bool,
+) -> Vec<(Item, f32)> {
+    let mut v: Vec<(Item, f32)> = items
+        .filter(|&i| keep(i))
+        .map(|i| {
+            let t = shop.models.trending.score(i, Scope::Global, now) as f32;
+            (i, t + CATALOG_FALLBACK_SCALE)
+        })
+        .collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
 }
 
 /// Items sharing the anchors' categories (deeper = more similar) and brand: the fallback for

@@ -10,10 +10,12 @@ pub use rank::{Explanation, Ranked};
 pub use request::{BoxRequest, RecRequest, SourceKind, SourceSpec};
 
 use crate::catalog::Item;
+use crate::constraints::{Verdict, verdict};
 use crate::shopper::ShopperState;
 use crate::state::ShopState;
+use std::borrow::Cow;
 use std::collections::HashSet;
-use tailor_model::Millis;
+use tailor_model::{Millis, Preferences};
 
 /// One filled box.
 #[derive(Debug, Clone)]
@@ -24,16 +26,42 @@ pub struct BoxResult {
     pub items: Vec<Ranked>,
 }
 
-/// Whether a product may be shown to this shopper at all: it exists, is sellable, and was not
-/// hidden by the shopper ("not interested").
-pub fn allowed(shop: &ShopState, shopper: Option<&ShopperState>, item: Item) -> bool {
-    shop.catalog.product(item).is_some_and(|p| p.is_sellable())
+/// Whether a product may be shown to this shopper at all: it exists, is sellable, breaks no
+/// hard constraint in `prefs`, and was not hidden by the shopper ("not interested").
+pub fn allowed(
+    shop: &ShopState,
+    shopper: Option<&ShopperState>,
+    prefs: &Preferences,
+    item: Item,
+) -> bool {
+    shop.catalog
+        .product(item)
+        .is_some_and(|p| p.is_sellable() && verdict(prefs, p).allows())
         && shopper.is_none_or(|s| !s.hidden.contains(&item))
+}
+
+/// The preferences that bind a request: the shopper's stated ones, plus any the request
+/// carries (a gift recipient's, say). Both sets of hard constraints hold.
+pub fn effective_preferences<'a>(
+    shopper: Option<&'a ShopperState>,
+    extra: Option<&Preferences>,
+) -> Cow<'a, Preferences> {
+    let stated = shopper.map(|s| &s.preferences);
+    match (stated, extra) {
+        (Some(s), None) => Cow::Borrowed(s),
+        (None, None) => Cow::Owned(Preferences::default()),
+        (s, Some(x)) => {
+            let mut p = s.cloned().unwrap_or_default();
+            p.merge(x, true);
+            Cow::Owned(p)
+        }
+    }
 }
 
 /// Fills every box of `req`, in order, never repeating a product across boxes.
 pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResult> {
     let shopper = shop.shopper(req.visitor.as_ref(), req.customer.as_ref());
+    let prefs = effective_preferences(shopper, req.preferences.as_ref());
     let mut used: HashSet<Item> = HashSet::new();
     let mut used_groups: HashSet<String> = HashSet::new();
     let mut out = Vec::with_capacity(req.boxes.len());
@@ -48,7 +76,7 @@ pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResu
         let exclude_own = |item: Item| on_page.contains(&item);
         let keep = |item: Item| {
             !used.contains(&item)
-                && allowed(shop, shopper, item)
+                && allowed(shop, shopper, &prefs, item)
                 && shop
                     .catalog
                     .product(item)
@@ -60,10 +88,11 @@ pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResu
             shopper.is_some_and(|s| s.purchases.contains_key(&item))
                 && !shop.models.is_consumable(item, &shop.catalog)
         };
-        let cands = candidates::generate(shop, shopper, b, now, &|item, kind: SourceKind| {
-            keep(item) && (kind.shows_own_items() || !(exclude_own(item) || owned(item)))
-        });
-        let mut ranked = rank::rank(shop, shopper, cands, now);
+        let cands =
+            candidates::generate(shop, shopper, &prefs, b, now, &|item, kind: SourceKind| {
+                keep(item) && (kind.shows_own_items() || !(exclude_own(item) || owned(item)))
+            });
+        let mut ranked = rank::rank(shop, shopper, &prefs, cands, now);
         if b.one_per_group {
             let mut groups: HashSet<&str> = HashSet::new();
             ranked.retain(|r| {
@@ -72,7 +101,12 @@ pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResu
             });
         }
         ranked.truncate(b.count);
-        for r in &ranked {
+        for r in &mut ranked {
+            if let Some(p) = shop.catalog.product(r.item)
+                && let Verdict::Warn(w) = verdict(&prefs, p)
+            {
+                r.warning = Some(w);
+            }
             used.insert(r.item);
             if let Some(p) = shop.catalog.product(r.item) {
                 used_groups.insert(p.group_key().to_string());

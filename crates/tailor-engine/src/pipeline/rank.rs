@@ -1,27 +1,33 @@
 //! Ranking: one score per candidate, the sum of parts that `explain` shows one by one — what the
-//! sources said (weighted), the shopper's affinity to the product's categories and brand, and a
-//! small popularity prior that breaks near-ties toward what sells.
+//! sources said (weighted), the shopper's observed affinity to the product's categories and
+//! brand, how well it matches what the shopper stated (weighted more while there is little
+//! behaviour), and a small popularity prior that breaks near-ties toward what sells.
 
 use super::request::SourceKind;
-use crate::catalog::Item;
+use crate::catalog::{Catalog, CategoryIdx, Item};
+use crate::constraints::Warning;
 use crate::shopper::ShopperState;
 use crate::state::ShopState;
-use std::collections::HashMap;
-use tailor_model::Millis;
+use std::collections::{HashMap, HashSet};
+use tailor_model::{AttrValue, Millis, Preferences, Product};
 use tailor_reco::popularity::Scope;
 
 /// Weight of the shopper's category and brand affinity (each normalised to sum to 1).
 pub const AFFINITY_WEIGHT: f64 = 0.3;
 /// Weight of the popularity prior (trending score relative to the top item).
 pub const POPULARITY_WEIGHT: f64 = 0.05;
+/// Weight of a full match with the shopper's stated soft preferences, before trust.
+pub const STATED_WEIGHT: f64 = 0.5;
 
 /// Why an item got its score. The parts add up to the score.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Explanation {
     /// Each proposing source's weighted, normalised score.
     pub sources: Vec<(SourceKind, f64)>,
-    /// Affinity part.
+    /// Observed part: affinity learned from behaviour.
     pub affinity: f64,
+    /// Stated part: match with the shopper's soft preferences.
+    pub stated: f64,
     /// Popularity part.
     pub popularity: f64,
 }
@@ -35,15 +41,111 @@ pub struct Ranked {
     pub score: f64,
     /// The parts of the score.
     pub why: Explanation,
+    /// A flag to show with it (allowed under the shopper's `warn` policy).
+    pub warning: Option<Warning>,
+}
+
+/// A shopper's soft preferences resolved against the catalog once per request.
+pub struct Stated<'a> {
+    prefs: &'a Preferences,
+    categories: HashSet<CategoryIdx>,
+    size_categories: Vec<(Option<CategoryIdx>, &'a std::collections::BTreeSet<String>)>,
+}
+
+fn attr_matches(p: &Product, keys: &[&str], wanted: &std::collections::BTreeSet<String>) -> bool {
+    let hit = |v: &str| wanted.iter().any(|w| w.eq_ignore_ascii_case(v.trim()));
+    keys.iter().any(|k| match p.attributes.get(*k) {
+        Some(AttrValue::Text(t)) => hit(t),
+        Some(AttrValue::List(l)) => l.iter().any(|t| hit(t)),
+        _ => false,
+    })
+}
+
+impl<'a> Stated<'a> {
+    /// Resolves category paths to indices; unknown paths simply never match.
+    pub fn new(prefs: &'a Preferences, catalog: &Catalog) -> Self {
+        Self {
+            prefs,
+            categories: prefs
+                .liked_categories
+                .iter()
+                .filter_map(|c| catalog.category(c))
+                .collect(),
+            size_categories: prefs
+                .sizes
+                .iter()
+                .filter(|(c, _)| c.as_str() == "*" || catalog.category(c).is_some())
+                .map(|(c, s)| (catalog.category(c), s))
+                .collect(),
+        }
+    }
+
+    /// Share of the stated soft dimensions (brand, category, colour, size, price band) that
+    /// the product matches: 0 to 1, 0 when nothing is stated.
+    pub fn score(&self, catalog: &Catalog, item: Item, p: &Product) -> f64 {
+        let prefs = self.prefs;
+        let (mut asked, mut met) = (0u32, 0u32);
+        let mut dim = |stated: bool, hit: bool| {
+            if stated {
+                asked += 1;
+                met += u32::from(hit);
+            }
+        };
+        dim(
+            !prefs.favorite_brands.is_empty(),
+            p.brand.as_ref().is_some_and(|b| {
+                prefs
+                    .favorite_brands
+                    .iter()
+                    .any(|f| f.eq_ignore_ascii_case(b.trim()))
+            }),
+        );
+        dim(
+            !self.categories.is_empty(),
+            catalog
+                .categories(item)
+                .iter()
+                .any(|c| self.categories.contains(c)),
+        );
+        dim(
+            !prefs.colors.is_empty(),
+            attr_matches(p, &["color", "colour"], &prefs.colors),
+        );
+        let cats = catalog.categories(item);
+        let sizes: Vec<_> = self
+            .size_categories
+            .iter()
+            .filter(|(c, _)| c.is_none_or(|c| cats.contains(&c)))
+            .collect();
+        dim(
+            !sizes.is_empty() && p.attributes.contains_key("size"),
+            sizes.iter().any(|(_, s)| attr_matches(p, &["size"], s)),
+        );
+        dim(
+            prefs.price_range.is_some(),
+            prefs
+                .price_range
+                .zip(p.effective_price())
+                .is_some_and(|(r, x)| (r.min..=r.max).contains(&x)),
+        );
+        if asked == 0 {
+            0.0
+        } else {
+            f64::from(met) / f64::from(asked)
+        }
+    }
 }
 
 /// Scores and sorts candidates (score desc, then item id for determinism).
 pub fn rank(
     shop: &ShopState,
     shopper: Option<&ShopperState>,
+    prefs: &Preferences,
     cands: HashMap<Item, Vec<(SourceKind, f64)>>,
     now: Millis,
 ) -> Vec<Ranked> {
+    let stated = Stated::new(prefs, &shop.catalog);
+    let stated_weight = STATED_WEIGHT * shopper.map_or(1.0, ShopperState::stated_trust);
     let cat_aff = shopper
         .map(|s| s.category_affinity(now))
         .unwrap_or_default();
@@ -53,7 +155,9 @@ pub fn rank(
         .into_iter()
         .map(|(item, sources)| {
             let mut affinity = 0.0;
+            let mut stated_part = 0.0;
             if let Some(p) = shop.catalog.product(item) {
+                stated_part = stated_weight * stated.score(&shop.catalog, item, p);
                 // The deepest matching category counts; a shopper who likes "Food > Nuts" likes
                 // nuts more than food in general.
                 affinity += shop
@@ -71,14 +175,22 @@ pub fn rank(
             }
             let why = Explanation {
                 affinity: AFFINITY_WEIGHT * affinity,
+                stated: stated_part,
                 popularity: POPULARITY_WEIGHT
                     * shop.models.trending.score(item, Scope::Global, now)
                     / top_pop,
                 sources,
             };
-            let score =
-                why.sources.iter().map(|(_, s)| s).sum::<f64>() + why.affinity + why.popularity;
-            Ranked { item, score, why }
+            let score = why.sources.iter().map(|(_, s)| s).sum::<f64>()
+                + why.affinity
+                + why.stated
+                + why.popularity;
+            Ranked {
+                item,
+                score,
+                why,
+                warning: None,
+            }
         })
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));

@@ -4,7 +4,7 @@
 use crate::catalog::{Catalog, Item};
 use crate::filter::{ContextMap, Filter};
 use serde_json::{Map, Value, json};
-use tailor_model::{CustomerId, FieldError, SessionId, VisitorId};
+use tailor_model::{CustomerId, FieldError, Preferences, SessionId, VisitorId};
 
 /// Most boxes in one request.
 pub const MAX_BOXES: usize = 20;
@@ -170,6 +170,8 @@ pub struct RecRequest {
     pub boxes: Vec<BoxRequest>,
     /// Whether to say why each item was chosen.
     pub explain: bool,
+    /// Preferences for this request only, on top of the shopper's stated ones.
+    pub preferences: Option<Preferences>,
 }
 
 fn err(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
@@ -322,6 +324,13 @@ impl RecRequest {
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err(err("explain", "must be true or false")),
         };
+        let preferences = match o.get("preferences") {
+            None | Some(Value::Null) => None,
+            Some(p) => Some(
+                Preferences::from_json(p, "preferences.", None)
+                    .map_err(|mut e| e.swap_remove(0))?,
+            ),
+        };
         let boxes = o
             .get("boxes")
             .and_then(Value::as_array)
@@ -408,6 +417,7 @@ impl RecRequest {
             customer,
             boxes,
             explain,
+            preferences,
         })
     }
 }
