@@ -91,7 +91,8 @@ pub struct Baskets {
     pub duplicate_lines: usize,
 }
 
-fn open(path: &Path) -> Result<Box<dyn Read>, EvalError> {
+/// A data file, gunzipped on the fly when its name ends in `.gz`.
+pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>, EvalError> {
     let file = File::open(path).map_err(|source| EvalError::Io {
         path: path.to_path_buf(),
         source,

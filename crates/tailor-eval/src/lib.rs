@@ -9,4 +9,7 @@ pub mod report;
 
 pub use report::{Latency, Report, Row};
 pub mod basket;
+pub mod browse;
+pub mod replenishment;
+pub mod search;
 pub mod sessions;

@@ -5,4 +5,5 @@
 
 pub mod cooccur;
 pub mod popularity;
+pub mod replenish;
 pub mod session;

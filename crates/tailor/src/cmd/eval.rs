@@ -37,6 +37,40 @@ enum EvalWhat {
         #[arg(long)]
         lines: PathBuf,
     },
+    /// Next basket and replenishment timing (EVALUATION.md section 2): instacart layout
+    /// (`--orders` and `--lines`) or `--dunnhumby DIR`.
+    Replenishment {
+        /// orders.csv
+        #[arg(long, required_unless_present = "dunnhumby", requires = "lines")]
+        orders: Option<PathBuf>,
+        /// order_products__prior.csv
+        #[arg(long, requires = "orders")]
+        lines: Option<PathBuf>,
+        /// A dunnhumby Complete Journey directory (transactions*.csv[.gz]) instead.
+        #[arg(long, conflicts_with_all = ["orders", "lines"])]
+        dunnhumby: Option<PathBuf>,
+        /// Write ours next-basket predictions as `rec1,rec2,...;next1,next2,...`.
+        #[arg(long)]
+        predictions: Option<PathBuf>,
+    },
+    /// Personalized ranking of a browse page (EVALUATION.md section 3, instacart layout).
+    Browse {
+        /// orders.csv
+        #[arg(long)]
+        orders: PathBuf,
+        /// order_products__prior.csv
+        #[arg(long)]
+        lines: PathBuf,
+        /// products.csv (product_id, aisle_id)
+        #[arg(long)]
+        products: PathBuf,
+    },
+    /// Search relevance on judged queries (EVALUATION.md section 4, Home Depot layout).
+    Search {
+        /// CSV with product_uid, product_title, search_term, relevance.
+        #[arg(long)]
+        data: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -75,6 +109,35 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
             EvalWhat::BoughtTogether { orders, lines } => tailor_eval::basket::run_bought_together(
                 &tailor_eval::basket::BoughtTogetherArgs { orders, lines },
             )?,
+            EvalWhat::Replenishment {
+                orders,
+                lines,
+                dunnhumby,
+                predictions,
+            } => {
+                use tailor_eval::replenishment::{ReplenishmentArgs, Source, run};
+                let source = match (orders, lines, dunnhumby) {
+                    (_, _, Some(dir)) => Source::Dunnhumby(dir),
+                    (Some(orders), Some(lines), None) => Source::Instacart { orders, lines },
+                    _ => anyhow::bail!("give --orders and --lines, or --dunnhumby"),
+                };
+                run(&ReplenishmentArgs {
+                    source,
+                    predictions,
+                })?
+            }
+            EvalWhat::Browse {
+                orders,
+                lines,
+                products,
+            } => tailor_eval::browse::run(&tailor_eval::browse::BrowseArgs {
+                orders,
+                lines,
+                products,
+            })?,
+            EvalWhat::Search { data } => {
+                tailor_eval::search::run(&tailor_eval::search::SearchArgs::new(data))?
+            }
         };
     print_report(&report, a.json);
     Ok(())
