@@ -107,7 +107,7 @@ pub fn parse_batch(v: &Value) -> Result<(Vec<Event>, Vec<FieldError>), ApiError>
 
 /// Send a batch of shopper events.
 #[utoipa::path(post, path = "/v1/events", tag = "events",
-    request_body(content = Object, description = "`{\"events\": [Event, ...]}` or a bare array. Event: `type` (view, search, click, cart_add, cart_remove, purchase, wishlist_add, wishlist_remove, hide), `visitor_id`, optional `session_id`, `customer_id`, `event_id` (idempotency), `timestamp` (ms), plus the fields of its type."),
+    request_body(content = Object, description = "`{\"events\": [Event, ...]}` or a bare array. Event: `type` (view, search, click, cart_add, cart_remove, purchase, wishlist_add, wishlist_remove, hide, preferences), `visitor_id`, optional `session_id`, `customer_id`, `event_id` (idempotency), `timestamp` (ms), plus the fields of its type."),
     params(("partial" = Option<bool>, Query, description = "apply valid events and report the rest")),
     responses((status = 200, body = IngestResult), (status = 400, description = "invalid events, each error names index, field and reason"), (status = 413, description = "batch over the limit")))]
 pub async fn post_events(

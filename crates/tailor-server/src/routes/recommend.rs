@@ -37,6 +37,9 @@ pub fn item_json(shop: &ShopState, r: &Ranked, tracking: String, explain: bool) 
         }
     }
     o.insert("score".into(), json!(r.score));
+    if let Some(w) = r.warning {
+        o.insert("warnings".into(), json!([w.name()]));
+    }
     o.insert("tracking".into(), json!(tracking));
     if explain {
         let sources: Map<String, Value> = r
@@ -47,7 +50,8 @@ pub fn item_json(shop: &ShopState, r: &Ranked, tracking: String, explain: bool) 
             .collect();
         o.insert(
             "explain".into(),
-            json!({"sources": sources, "affinity": r.why.affinity, "popularity": r.why.popularity, "total": r.score}),
+            json!({"sources": sources, "affinity": r.why.affinity, "stated": r.why.stated,
+                   "popularity": r.why.popularity, "total": r.score}),
         );
     }
     Value::Object(o)
@@ -55,7 +59,7 @@ pub fn item_json(shop: &ShopState, r: &Ranked, tracking: String, explain: bool) 
 
 /// Fill recommendation boxes for one shopper.
 #[utoipa::path(post, path = "/v1/recommendations", tag = "recommendations",
-    request_body(content = Object, description = "`{visitor_id, session_id?, customer_id?, explain?, events?: [Event] (ingested first), boxes: [{name, preset | sources: [{source, limit?, weight?}], count?, context?: {products?, cart?, category?, brand?, ...}, filter?, one_per_group?}]}`. Presets: for_you, alternatives, bought_together, trending, bestsellers, recently_viewed, buy_again."),
+    request_body(content = Object, description = "`{visitor_id, session_id?, customer_id?, explain?, preferences?: Preferences (this request only, on top of the stated ones), events?: [Event] (ingested first), boxes: [{name, preset | sources: [{source, limit?, weight?}], count?, context?: {products?, cart?, category?, brand?, ...}, filter?, one_per_group?}]}`. Presets: for_you, alternatives, bought_together, trending, bestsellers, recently_viewed, buy_again."),
     responses((status = 200, description = "`{request_id, boxes: [{name, items: [{product_id, title, price, ..., score, tracking, explain?}]}]}`"), (status = 400, description = "names the field: unknown source, bad filter, unknown product")))]
 pub async fn post_recommendations(
     State(app): State<App>,
