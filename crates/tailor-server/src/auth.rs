@@ -76,6 +76,17 @@ fn bearer(parts: &Parts) -> Option<&str> {
     v.strip_prefix("Bearer ").map(str::trim)
 }
 
+/// `?key=...`: `navigator.sendBeacon` cannot set headers, so the tracker sends its public key in
+/// the URL. Only public keys may come this way (URLs end up in logs).
+fn query_key(parts: &Parts) -> Option<&str> {
+    parts
+        .uri
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("key="))
+        .filter(|k| !k.is_empty())
+}
+
 impl FromRequestParts<App> for Caller {
     type Rejection = ApiError;
 
@@ -85,7 +96,9 @@ impl FromRequestParts<App> for Caller {
             Some(PathShop(Err(e))) => return Err(ApiError::field("shop", e.clone())),
             None => None,
         };
-        let secret = bearer(parts).map(str::to_string);
+        let from_header = bearer(parts);
+        let in_url = from_header.is_none() && query_key(parts).is_some();
+        let secret = from_header.or_else(|| query_key(parts)).map(str::to_string);
         // The hot path answers from the key cache; only a miss goes to the store.
         let (dev, key) = match app.cached_auth(secret.as_deref()) {
             Some(hit) => hit,
@@ -110,6 +123,11 @@ impl FromRequestParts<App> for Caller {
                 StatusCode::UNAUTHORIZED,
                 "missing_key",
                 "send an API key as `Authorization: Bearer KEY` (this server has keys, so it is not in development mode)",
+            )),
+            (Some(Some(k)), _) if in_url && k.role == KeyRole::Admin => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "admin_key_in_url",
+                "admin keys may not be sent as ?key= (URLs end up in logs); use `Authorization: Bearer KEY`",
             )),
             (Some(Some(k)), _) => {
                 if let Some(r) = requested

@@ -42,6 +42,9 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
         routes::shoppers::get_visitor,
         routes::shoppers::get_customer,
         routes::recommend::post_recommendations,
+        routes::preferences::put_preferences,
+        routes::preferences::get_preferences,
+        routes::preferences::delete_preferences,
     )
 )]
 pub struct ApiDoc;
@@ -59,13 +62,26 @@ async fn track(State(app): State<App>, req: Request, next: Next) -> Response {
     resp
 }
 
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, Method, header};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-tailor-key"),
+        ])
+}
+
 /// The whole API as a router (before shop-prefix rewriting; see [`service`]).
 pub fn router(app: App) -> Router {
-    use routes::{catalog, events, recommend, shoppers, system};
+    use routes::{assets, catalog, events, preferences, recommend, shoppers, system};
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .route("/openapi.json", get(system::openapi))
+        .route("/tracker.js", get(assets::tracker_js))
         .route("/v1/events", post(events::post_events))
         .route("/v1/identity/merge", post(events::merge))
         .route(
@@ -81,8 +97,16 @@ pub fn router(app: App) -> Router {
         .route("/v1/recommendations", post(recommend::post_recommendations))
         .route("/v1/visitors/{id}", get(shoppers::get_visitor))
         .route("/v1/customers/{id}", get(shoppers::get_customer))
+        .route(
+            "/v1/shoppers/{id}/preferences",
+            get(preferences::get_preferences)
+                .put(preferences::put_preferences)
+                .delete(preferences::delete_preferences),
+        )
         .route_layer(middleware::from_fn_with_state(app.clone(), track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Shops call from their own origin; keys, not cookies, authenticate, so any origin may.
+        .layer(cors())
         .with_state(app)
 }
 

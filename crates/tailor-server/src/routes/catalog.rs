@@ -1,5 +1,7 @@
-//! The catalog over HTTP (admin key): bulk upsert (JSON array or NDJSON), list with paging, get,
-//! partial update and delete. The store is written first, then the live catalog.
+//! The catalog over HTTP: bulk upsert (JSON array or NDJSON), list with paging, get, partial
+//! update and delete. The store is written first, then the live catalog. Writes need an admin
+//! key; a public key may read, since a storefront shows its products anyway, but never sees
+//! hidden products.
 
 use super::{BatchMode, Body, blocking};
 use crate::app::App;
@@ -13,6 +15,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use tailor_model::limits::MAX_PRODUCT_BATCH;
 use tailor_model::{FieldError, Product, ProductId};
+use tailor_store::KeyRole;
 
 /// What a bulk upsert did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -162,7 +165,13 @@ pub struct ListParams {
     pub limit: Option<usize>,
 }
 
-/// A page of products, ordered by id.
+/// Whether this caller may see this product: hidden ones are for admin keys only.
+fn visible_to(caller: &Caller, p: &Product) -> bool {
+    !p.hidden || caller.role == KeyRole::Admin
+}
+
+/// A page of products, ordered by id (public keys: hidden products left out, so a page may be
+/// shorter than `limit` while `next_after` still says there is more).
 #[utoipa::path(get, path = "/v1/products", tag = "catalog", params(ListParams),
     responses((status = 200, description = "`{\"products\": [...], \"next_after\": id or null}`")))]
 pub async fn list_products(
@@ -170,7 +179,6 @@ pub async fn list_products(
     caller: Caller,
     Query(q): Query<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require_admin()?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::field("limit", "must be between 1 and 1000"));
@@ -181,12 +189,16 @@ pub async fn list_products(
     let next = (page.len() == limit)
         .then(|| page.last().map(|p| p.id.clone()))
         .flatten();
+    let page: Vec<Product> = page
+        .into_iter()
+        .filter(|p| visible_to(&caller, p))
+        .collect();
     Ok(Json(
         serde_json::json!({ "products": page, "next_after": next }),
     ))
 }
 
-/// One product.
+/// One product (a hidden one is 404 to a public key).
 #[utoipa::path(get, path = "/v1/products/{id}", tag = "catalog",
     responses((status = 200, description = "the product"), (status = 404)))]
 pub async fn get_product(
@@ -198,6 +210,7 @@ pub async fn get_product(
     let (store, shop, id2) = (app.store.clone(), caller.shop.clone(), id.clone());
     blocking(move || Ok(store.get_product(&shop, &id2)?))
         .await?
+        .filter(|p| visible_to(&caller, p))
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("product {:?}", id.as_str())))
 }

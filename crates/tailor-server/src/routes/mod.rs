@@ -1,8 +1,10 @@
 //! HTTP handlers, one module per resource. Each handler parses and checks input, calls the store
 //! and the engine, and shapes the response; the logic lives in those crates.
 
+pub mod assets;
 pub mod catalog;
 pub mod events;
+pub mod preferences;
 pub mod recommend;
 pub mod shoppers;
 pub mod system;

@@ -1,5 +1,6 @@
 //! `tailor demo`: a generated shop (catalog and simulated shoppers' history) in its own data
-//! directory, with a public and an admin key, served at once.
+//! directory, with a public and an admin key, served at once together with the demo storefront
+//! (`tailor-storefront`) at `/demo/`.
 
 use super::open_store;
 use clap::Args;
@@ -61,7 +62,23 @@ fn populate(
     Ok(Some((catalog.len(), events.len())))
 }
 
+/// Every visible and hidden product of the shop, for the storefront's menu and pictures.
+fn all_products(store: &dyn Store, shop: &ShopId) -> anyhow::Result<Vec<tailor_model::Product>> {
+    let mut out = Vec::new();
+    store.for_each_product(shop, &mut |p| out.push(p))?;
+    Ok(out)
+}
+
 pub fn run(a: DemoArgs) -> anyhow::Result<()> {
+    let rt = super::serve::runtime()?;
+    // Bind first: the storefront URL is the first thing printed, and a busy port fails early.
+    let listener = if a.no_serve {
+        None
+    } else {
+        let l = rt.block_on(tokio::net::TcpListener::bind(&a.listen))?;
+        println!("Open http://{}/demo/", l.local_addr()?);
+        Some(l)
+    };
     let store = open_store(&a.data_dir)?;
     let shop = ShopId::default_shop();
     match populate(store.as_ref(), &shop, &a)? {
@@ -76,18 +93,48 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     let admin = store.create_key(&shop, KeyRole::Admin, "demo admin")?;
     println!("public key: {}", public.secret);
     println!("admin key:  {}", admin.secret);
-    if a.no_serve {
+    let Some(listener) = listener else {
         return Ok(());
-    }
+    };
+    let products = all_products(store.as_ref(), &shop)?;
     let app = super::serve::boot(store)?;
     let public = public.secret;
-    super::serve::runtime()?.block_on(super::serve::serve_until_ctrl_c(app, &a.listen, move |addr| {
-        println!();
-        println!("Tailor demo shop is running. Open http://{addr}/healthz and http://{addr}/openapi.json");
-        println!("Try the homepage recommendations of a simulated shopper:");
-        println!(
-            "  curl -s -H 'Authorization: Bearer {public}' http://{addr}/v1/recommendations \\\n    -d '{{\"visitor_id\": \"v00001\", \"explain\": true, \"boxes\": [{{\"preset\": \"for_you\", \"count\": 5}}]}}'"
-        );
-        println!("Press Ctrl-C to stop.");
-    }))
+    let storefront =
+        tailor_storefront::router(tailor_storefront::Storefront::new(public.clone(), products));
+    let addr = listener.local_addr()?;
+    println!();
+    println!(
+        "Tailor demo shop is running at http://{addr}/demo/ (API: http://{addr}/openapi.json)"
+    );
+    println!("Try the homepage recommendations of a simulated shopper:");
+    println!(
+        "  curl -s -H 'Authorization: Bearer {public}' http://{addr}/v1/recommendations \\\n    -d '{{\"visitor_id\": \"v00001\", \"explain\": true, \"boxes\": [{{\"preset\": \"for_you\", \"count\": 5}}]}}'"
+    );
+    println!("Press Ctrl-C to stop.");
+    rt.block_on(serve(app, storefront, listener))
+}
+
+/// The API and the storefront on one listener, until Ctrl-C.
+async fn serve(
+    app: tailor_server::App,
+    storefront: axum::Router,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<()> {
+    use axum::extract::Request;
+    let router = tailor_server::router(app).merge(storefront);
+    let svc = tower::ServiceExt::map_request(
+        router,
+        tailor_server::auth::route_shop as fn(Request) -> Request,
+    );
+    axum::serve(
+        listener,
+        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(
+            svc,
+        ),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
 }

@@ -1,0 +1,494 @@
+// Larder & Loom, the demo shop. It reaches Tailor only through window.Tailor (tracker.js) and the
+// public API with the public key, as a shop on its own server would.
+(function () {
+  'use strict';
+  var cfg = JSON.parse(document.getElementById('demo-config').textContent);
+  var main = document.getElementById('main');
+  var CART_KEY = 'demo_cart';
+  var CONSENT_KEY = 'demo_consent';
+  var PANEL_KEY = 'demo_panel';
+  var SOURCE_LABELS = {
+    session_next: 'shoppers like you went on to it',
+    alternatives: 'viewed with what you looked at',
+    bought_together: 'bought together',
+    content_similar: 'similar to what you viewed',
+    trending: 'trending',
+    bestsellers: 'best seller',
+    affinity: 'matches your tastes',
+    recently_viewed: 'you viewed it',
+    recently_bought: 'you bought it'
+  };
+
+  // ---- consent: a tiny CMP. Acceptance is remembered; a refusal lasts this session only ----
+  function storedConsent() {
+    return localStorage.getItem(CONSENT_KEY) || sessionStorage.getItem(CONSENT_KEY);
+  }
+  var decided = storedConsent();
+  Tailor.init({ key: cfg.key, endpoint: cfg.endpoint, consent: decided || undefined });
+  var banner = document.getElementById('consent');
+  banner.hidden = !!decided;
+  document.getElementById('consent-accept').addEventListener('click', function () {
+    localStorage.setItem(CONSENT_KEY, 'granted');
+    Tailor.consent(true);
+    banner.hidden = true;
+    refreshPanel();
+  });
+  document.getElementById('consent-refuse').addEventListener('click', function () {
+    sessionStorage.setItem(CONSENT_KEY, 'denied');
+    Tailor.consent(false);
+    banner.hidden = true;
+    refreshPanel();
+  });
+
+  // ---- small helpers ----
+  function h(tag, attrs, children) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'text') e.textContent = v;
+      else if (k === 'class') e.className = v;
+      else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    (children || []).forEach(function (c) {
+      if (c !== null && c !== undefined) e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+  function money(v, cur) {
+    return new Intl.NumberFormat('en-IE', { style: 'currency', currency: cur || 'EUR' }).format(v || 0);
+  }
+  function api(path) {
+    var sep = path.indexOf('?') < 0 ? '?' : '&';
+    return fetch((cfg.endpoint || '') + path + sep + 'key=' + encodeURIComponent(cfg.key)).then(function (r) {
+      if (r.status === 404) return null;
+      if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
+      return r.json();
+    });
+  }
+  function params() { return new URLSearchParams(location.search); }
+  function topCategory(p) { return p.categories && p.categories[0] ? p.categories[0].join(' > ') : ''; }
+
+  var productCache = {};
+  function product(id) {
+    if (productCache[id]) return Promise.resolve(productCache[id]);
+    return api('/v1/products/' + encodeURIComponent(id)).then(function (p) {
+      if (p) productCache[id] = p;
+      return p;
+    });
+  }
+  // The whole (visible) catalog through the public list endpoint, for browse and search.
+  var catalogPromise = null;
+  function catalog() {
+    if (catalogPromise) return catalogPromise;
+    var all = [];
+    function page(after) {
+      return api('/v1/products?limit=1000' + (after ? '&after=' + encodeURIComponent(after) : '')).then(function (r) {
+        r.products.forEach(function (p) { all.push(p); productCache[p.id] = p; });
+        return r.next_after ? page(r.next_after) : all;
+      });
+    }
+    catalogPromise = page(null);
+    return catalogPromise;
+  }
+
+  // ---- cart (the shop's own state) ----
+  function cart() {
+    try { return JSON.parse(localStorage.getItem(CART_KEY)) || []; } catch (e) { return []; }
+  }
+  function saveCart(lines) {
+    localStorage.setItem(CART_KEY, JSON.stringify(lines));
+    document.getElementById('cart-count').textContent = lines.reduce(function (n, l) { return n + l.quantity; }, 0);
+  }
+  function addToCart(p, q) {
+    var lines = cart();
+    var line = lines.find(function (l) { return l.id === p.id; });
+    if (line) line.quantity += q;
+    else lines.push({ id: p.id, title: p.title, price: p.sale_price || p.price, currency: p.currency, image_url: p.image_url, quantity: q });
+    saveCart(lines);
+  }
+
+  // ---- tiles ----
+  function whyText(item) {
+    if (!item.explain) return '';
+    var best = '', top = 0, s = item.explain.sources || {};
+    for (var k in s) if (s[k] > top) { top = s[k]; best = k; }
+    if (item.explain.affinity > top) best = 'affinity';
+    return SOURCE_LABELS[best] || '';
+  }
+  // One product card; `item` is a product or a recommendation item (which carries tracking).
+  function tile(item) {
+    var id = item.product_id || item.id;
+    var price = item.sale_price !== undefined && item.sale_price !== null ? item.sale_price : item.price;
+    var why = whyText(item);
+    var link = h('a', { href: item.url || '/demo/product/' + id, 'data-tailor-product': id, 'data-tailor-tracking': item.tracking }, [
+      h('img', { src: item.image_url || '/demo/images/' + id + '.svg', alt: '', loading: 'lazy', width: 300, height: 300 }),
+      h('span', { class: 'body' }, [
+        item.brand ? h('span', { class: 'brand', text: item.brand }) : null,
+        h('span', { class: 'title', text: item.title }),
+        why ? h('span', { class: 'why', text: why }) : null,
+        h('span', { class: 'price' + (item.sale_price ? ' sale' : '') }, [money(price, item.currency), item.sale_price ? h('s', { text: money(item.price, item.currency) }) : null])
+      ])
+    ]);
+    return h('li', { class: 'card', 'data-product-id': id }, [link]);
+  }
+  function section(title, cls) {
+    var s = h('section', { class: cls || 'box', 'aria-label': title });
+    main.appendChild(s);
+    return s;
+  }
+
+  // Renders boxes through the tracker (one request, no repeats) and remembers why, for the panel.
+  var lastWhy = [];
+  function widgets(specs) {
+    return Tailor.widgets(specs.map(function (s) {
+      return { el: s.el, box: s.box, title: s.title, template: tile };
+    }), { explain: true }).then(function (res) {
+      res.boxes.forEach(function (b, i) {
+        var list = specs[i].el.querySelector('ul');
+        if (list) list.className = 'grid';
+        lastWhy.push({ title: specs[i].title, items: b.items });
+      });
+      showWhy();
+      return res;
+    }).catch(function (e) {
+      specs.forEach(function (s) { s.el.textContent = ''; s.el.appendChild(h('p', { class: 'muted', text: 'Recommendations are unavailable: ' + e.message })); });
+    });
+  }
+
+  // ---- pages ----
+  function navMenu() {
+    var ul = document.getElementById('cats');
+    var current = params().get('c') || '';
+    cfg.categories.forEach(function (top) {
+      var path = top.path;
+      ul.appendChild(h('li', {}, [h('a', { href: '/demo/category?c=' + encodeURIComponent(path), 'aria-current': current === path ? 'page' : null, text: top.name })]));
+    });
+  }
+
+  function home() {
+    document.title = 'Larder & Loom';
+    var compare = sessionStorage.getItem('demo_compare') === '1';
+    var toggle = h('input', { type: 'checkbox', id: 'compare', checked: compare, onchange: function () {
+      sessionStorage.setItem('demo_compare', toggle.checked ? '1' : '0');
+      location.reload();
+    } });
+    main.appendChild(h('div', { class: 'hero' }, [
+      h('div', {}, [h('h1', { text: 'Good things for every day' }), h('p', { text: 'Fresh groceries, coffee, home and more, picked for you as you browse.' })]),
+      h('label', { class: 'switch', for: 'compare' }, [toggle, 'Compare with the plain page'])
+    ]));
+    if (compare) {
+      var grid = h('div', { class: 'compare' });
+      main.appendChild(grid);
+      var left = h('section', { 'aria-label': 'Personalized', id: 'box-personal' });
+      var right = h('section', { 'aria-label': 'Plain', id: 'box-plain' });
+      grid.appendChild(left);
+      grid.appendChild(right);
+      // Two requests: in one, the boxes would keep each other's products out.
+      return Promise.all([
+        widgets([{ el: left, box: { name: 'for_you', preset: 'for_you', count: 8 }, title: 'Personalized: picked for you' }]),
+        widgets([{ el: right, box: { name: 'plain', preset: 'trending', count: 8 }, title: 'Plain: trending for everyone' }])
+      ]);
+    }
+    var forYou = section('Picked for you', 'box');
+    forYou.id = 'box-for-you';
+    var trending = section('Trending now', 'box');
+    trending.id = 'box-trending';
+    return widgets([
+      { el: forYou, box: { name: 'for_you', preset: 'for_you', count: 8 }, title: 'Picked for you' },
+      { el: trending, box: { name: 'trending', preset: 'trending', count: 8 }, title: 'Trending now' }
+    ]);
+  }
+
+  function categoryPage() {
+    var path = params().get('c') || '';
+    var parts = path.split(' > ');
+    document.title = parts[parts.length - 1] + ' · Larder & Loom';
+    var crumbs = h('p', { class: 'crumbs' }, [h('a', { href: '/demo/', text: 'Home' })]);
+    parts.forEach(function (p, i) {
+      crumbs.appendChild(document.createTextNode(' / '));
+      crumbs.appendChild(h('a', { href: '/demo/category?c=' + encodeURIComponent(parts.slice(0, i + 1).join(' > ')), text: p }));
+    });
+    main.appendChild(crumbs);
+    main.appendChild(h('h1', { text: parts[parts.length - 1] }));
+    var top = cfg.categories.find(function (c) { return c.path === parts[0]; });
+    if (top && parts.length === 1) {
+      main.appendChild(h('ul', { class: 'chips' }, top.children.map(function (c) {
+        return h('li', {}, [h('a', { href: '/demo/category?c=' + encodeURIComponent(c.path), text: c.name + ' (' + c.count + ')' })]);
+      })));
+    }
+    var picks = section('Top picks for you', 'box');
+    picks.id = 'box-picks';
+    var listing = h('section', { 'aria-label': 'All products', id: 'listing' }, [h('h2', { text: 'All products' }), h('p', { class: 'loading', text: 'Loading…' })]);
+    main.appendChild(listing);
+    var filter = { category: path };
+    return Promise.all([
+      widgets([{ el: picks, box: { name: 'picks', preset: 'for_you', count: 4, filter: filter }, title: 'Top picks in ' + parts[parts.length - 1] + ' for you' }]),
+      catalog().then(function (all) {
+        var inCat = all.filter(function (p) {
+          return p.categories && p.categories.some(function (c) { return (c.join(' > ') + ' >').indexOf(path + ' >') === 0; });
+        });
+        listing.querySelector('.loading').remove();
+        listing.appendChild(h('p', { class: 'muted', text: inCat.length + ' products' }));
+        listing.appendChild(h('ul', { class: 'grid' }, inCat.map(tile)));
+      })
+    ]);
+  }
+
+  function productPage() {
+    var id = decodeURIComponent(location.pathname.split('/').pop());
+    return product(id).then(function (p) {
+      if (!p) {
+        main.appendChild(h('h1', { text: 'Product not found' }));
+        return;
+      }
+      document.title = p.title + ' · Larder & Loom';
+      var cat = topCategory(p);
+      var crumbs = h('p', { class: 'crumbs' }, [h('a', { href: '/demo/', text: 'Home' })]);
+      cat.split(' > ').forEach(function (c, i, all) {
+        crumbs.appendChild(document.createTextNode(' / '));
+        crumbs.appendChild(h('a', { href: '/demo/category?c=' + encodeURIComponent(all.slice(0, i + 1).join(' > ')), text: c }));
+      });
+      main.appendChild(crumbs);
+      var qty = h('input', { type: 'number', id: 'qty', min: 1, max: 99, value: 1, 'aria-label': 'Quantity' });
+      var inStock = p.availability !== 'out_of_stock';
+      var add = h('button', { type: 'button', id: 'add-to-cart', 'data-tailor-add-to-cart': p.id, 'data-tailor-quantity': 1, disabled: !inStock, text: inStock ? 'Add to cart' : 'Out of stock' });
+      qty.addEventListener('change', function () { add.setAttribute('data-tailor-quantity', Math.max(1, +qty.value || 1)); });
+      var note = h('p', { class: 'notice', role: 'status', hidden: true });
+      add.addEventListener('click', function () {
+        addToCart(p, Math.max(1, +qty.value || 1));
+        note.hidden = false;
+        note.textContent = 'Added to your cart.';
+      });
+      var wish = h('button', { type: 'button', class: 'secondary', 'data-tailor-wishlist': p.id, text: 'Save for later', onclick: function () { wish.textContent = 'Saved'; } });
+      var price = p.sale_price !== undefined ? p.sale_price : p.price;
+      main.appendChild(h('article', { class: 'product', 'data-tailor-view': p.id }, [
+        h('img', { src: p.image_url || '/demo/images/' + p.id + '.svg', alt: p.title, width: 420, height: 420 }),
+        h('div', {}, [
+          p.brand ? h('p', { class: 'meta', text: p.brand }) : null,
+          h('h1', { text: p.title }),
+          h('p', { class: 'price' + (p.sale_price !== undefined ? ' sale' : '') }, [money(price, p.currency), p.sale_price !== undefined ? h('s', { class: 'muted', text: ' ' + money(p.price, p.currency) }) : null]),
+          h('p', { class: 'meta', text: (p.availability || 'in_stock').replace(/_/g, ' ') + (p.stock ? ' · ' + p.stock + ' left' : '') }),
+          h('div', { class: 'buy' }, [qty, add, wish]),
+          note,
+          h('p', { text: p.description }),
+          p.allergens && p.allergens.length ? h('div', {}, [h('h2', { text: 'Contains' }), h('ul', { class: 'chips warn' }, p.allergens.map(function (a) { return h('li', { text: a }); }))]) : null,
+          p.diets && p.diets.length ? h('div', {}, [h('h2', { text: 'Suitable for' }), h('ul', { class: 'chips' }, p.diets.map(function (a) { return h('li', { text: a }); }))]) : null
+        ])
+      ]));
+      // Queue the view now, so the boxes below already reflect it (it rides along with them).
+      Tailor.scan(main);
+      var alt = section('You may also like');
+      alt.id = 'box-alternatives';
+      var together = section('Often bought together');
+      together.id = 'box-bought-together';
+      var recent = section('Recently viewed');
+      recent.id = 'box-recently-viewed';
+      var ctx = { products: [p.id] };
+      return widgets([
+        { el: alt, box: { name: 'alternatives', preset: 'alternatives', count: 6, context: ctx }, title: 'You may also like' },
+        { el: together, box: { name: 'bought_together', preset: 'bought_together', count: 4, context: ctx }, title: 'Often bought together' },
+        { el: recent, box: { name: 'recently_viewed', preset: 'recently_viewed', count: 6, filter: { id: { $not: p.id } } }, title: 'Recently viewed' }
+      ]);
+    });
+  }
+
+  // TODO(search): switch to POST /v1/search (personalized ranking) once it exists; until then a
+  // title/brand/category filter over the public product list.
+  function searchProducts(q) {
+    var terms = q.toLowerCase().split(/\s+/).filter(Boolean);
+    return catalog().then(function (all) {
+      return all.filter(function (p) {
+        var text = (p.title + ' ' + (p.brand || '') + ' ' + topCategory(p)).toLowerCase();
+        return terms.every(function (t) { return text.indexOf(t) >= 0; });
+      });
+    });
+  }
+  function searchPage() {
+    var q = (params().get('q') || '').trim();
+    document.getElementById('q').value = q;
+    document.title = 'Search: ' + q + ' · Larder & Loom';
+    main.appendChild(h('h1', { text: q ? 'Results for “' + q + '”' : 'Search' }));
+    if (!q) return Promise.resolve();
+    return searchProducts(q).then(function (found) {
+      var shown = found.slice(0, 48);
+      Tailor.track('search', { query: q, shown: shown.map(function (p) { return p.id; }) });
+      main.appendChild(h('p', { class: 'muted', text: found.length + ' products' }));
+      main.appendChild(h('ul', { class: 'grid', id: 'results' }, shown.map(tile)));
+      var more = section('You might like');
+      more.id = 'box-search-more';
+      return widgets([{ el: more, box: { name: 'search_more', preset: 'for_you', count: 4 }, title: 'You might like' }]);
+    });
+  }
+
+  function cartPage() {
+    document.title = 'Cart · Larder & Loom';
+    main.appendChild(h('h1', { text: 'Your cart' }));
+    var lines = cart();
+    if (!lines.length) {
+      main.appendChild(h('p', { text: 'Your cart is empty.' }));
+    } else {
+      var total = 0;
+      var rows = lines.map(function (l) {
+        total += l.price * l.quantity;
+        return h('tr', {}, [
+          h('td', {}, [h('img', { src: l.image_url || '/demo/images/' + l.id + '.svg', alt: '' })]),
+          h('td', {}, [h('a', { href: '/demo/product/' + l.id, text: l.title })]),
+          h('td', { text: String(l.quantity) }),
+          h('td', { text: money(l.price * l.quantity, l.currency) }),
+          h('td', {}, [h('button', { type: 'button', class: 'secondary', 'data-tailor-remove-from-cart': l.id, 'data-tailor-quantity': l.quantity, 'aria-label': 'Remove ' + l.title, text: 'Remove', onclick: function () {
+            saveCart(cart().filter(function (x) { return x.id !== l.id; }));
+            Tailor.flush().then(function () { location.reload(); });
+          } })])
+        ]);
+      });
+      main.appendChild(h('table', { class: 'cart' }, [
+        h('thead', {}, [h('tr', {}, ['', 'Product', 'Qty', 'Price', ''].map(function (t) { return h('th', { scope: 'col', text: t }); }))]),
+        h('tbody', {}, rows)
+      ]));
+      main.appendChild(h('p', { class: 'total', text: 'Total ' + money(total, lines[0].currency) }));
+      main.appendChild(h('p', { style: 'text-align:right' }, [h('a', { href: '/demo/checkout', class: 'button', id: 'to-checkout', text: 'Go to checkout →' })]));
+    }
+    var together = section('Complete your basket');
+    together.id = 'box-cart';
+    var ids = lines.map(function (l) { return l.id; });
+    return widgets([{ el: together, box: ids.length ? { name: 'cart', preset: 'bought_together', count: 6, context: { cart: ids } } : { name: 'cart', preset: 'for_you', count: 6 }, title: ids.length ? 'Complete your basket' : 'Picked for you' }]);
+  }
+
+  function checkoutPage() {
+    document.title = 'Checkout · Larder & Loom';
+    main.appendChild(h('h1', { text: 'Checkout' }));
+    var lines = cart();
+    if (!lines.length) {
+      main.appendChild(h('p', {}, ['Nothing to pay for. ', h('a', { href: '/demo/', text: 'Keep shopping' })]));
+      return Promise.resolve();
+    }
+    var form = h('form', { class: 'checkout', id: 'checkout' }, [
+      h('label', {}, ['Name', h('input', { name: 'name', value: 'Alex Example', autocomplete: 'name', required: true })]),
+      h('label', {}, ['Email', h('input', { name: 'email', type: 'email', value: 'alex@example.com', autocomplete: 'email', required: true })]),
+      h('label', {}, ['Address', h('input', { name: 'address', value: '1 Demo Street', autocomplete: 'street-address', required: true })]),
+      h('p', { class: 'muted', text: 'This is a demo: no payment is taken.' }),
+      h('button', { type: 'submit', id: 'place-order', text: 'Place order' })
+    ]);
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var order = 'o' + Date.now().toString(36);
+      Tailor.track('purchase', { order_id: order, lines: lines.map(function (l) { return { product_id: l.id, quantity: l.quantity, unit_price: l.price }; }) });
+      Tailor.flush().then(function () {
+        saveCart([]);
+        main.textContent = '';
+        main.appendChild(h('h1', { text: 'Thank you!' }));
+        main.appendChild(h('p', { id: 'order-done', text: 'Order ' + order + ' is on its way (not really).' }));
+        var next = section('You might also like');
+        return widgets([{ el: next, box: { name: 'after_order', preset: 'for_you', count: 8 }, title: 'You might also like' }]);
+      });
+    });
+    main.appendChild(form);
+    return Promise.resolve();
+  }
+
+  // ---- "See personalization in action" ----
+  var panel = document.getElementById('panel');
+  var toggle = document.getElementById('panel-toggle');
+  function setPanel(open) {
+    panel.hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+    sessionStorage.setItem(PANEL_KEY, open ? '1' : '0');
+    if (open) refreshPanel();
+  }
+  toggle.addEventListener('click', function () { setPanel(panel.hidden); });
+  document.getElementById('panel-close').addEventListener('click', function () { setPanel(false); });
+  document.getElementById('reset-visitor').addEventListener('click', function () {
+    Tailor.reset();
+    saveCart([]);
+    location.href = '/demo/';
+  });
+
+  function bars(list, label) {
+    if (!list || !list.length) return h('p', { class: 'muted', text: 'Nothing yet.' });
+    var max = list[0].weight || 1;
+    return h('ul', { class: 'bars', 'aria-label': label }, list.slice(0, 6).map(function (a) {
+      var pct = Math.max(4, Math.round(100 * a.weight / max));
+      return h('li', {}, [h('span', { text: a.name }), h('span', { class: 'bar', title: a.weight.toFixed(2) }, [h('span', { style: 'width:' + pct + '%' })])]);
+    }));
+  }
+  function titles(ids) {
+    return Promise.all(ids.slice(0, 5).map(function (id) { return product(id).then(function (p) { return p ? p.title : id; }); }));
+  }
+  var whyBox = h('div', { id: 'panel-why' });
+  function showWhy() {
+    whyBox.textContent = '';
+    whyBox.appendChild(h('h3', { text: 'Why these products' }));
+    lastWhy.forEach(function (b) {
+      if (!b.items.length) return;
+      whyBox.appendChild(h('p', {}, [h('strong', { text: b.title })]));
+      whyBox.appendChild(h('ul', { class: 'why-list' }, b.items.slice(0, 4).map(function (it) {
+        var e = it.explain || { sources: {} };
+        var parts = Object.keys(e.sources).sort(function (a, b2) { return e.sources[b2] - e.sources[a]; }).map(function (k) {
+          return (SOURCE_LABELS[k] || k) + ' ' + e.sources[k].toFixed(2);
+        });
+        if (e.affinity) parts.push('your tastes ' + e.affinity.toFixed(2));
+        if (e.popularity) parts.push('popularity ' + e.popularity.toFixed(2));
+        return h('li', {}, [it.title, h('small', { text: parts.join(' · ') + ' = ' + (e.total || it.score).toFixed(2) })]);
+      })));
+    });
+  }
+  var refreshing = 0;
+  function refreshPanel() {
+    if (panel.hidden) return;
+    clearTimeout(refreshing);
+    refreshing = setTimeout(drawPanel, 250);
+  }
+  function drawPanel() {
+    var st = Tailor.status();
+    var body = document.getElementById('panel-body');
+    return Tailor.profile().then(function (prof) {
+      var recent = prof ? prof.recently_viewed : [];
+      return titles(recent).then(function (names) {
+        body.textContent = '';
+        body.classList.remove('flash');
+        void body.offsetWidth; // restart the highlight animation
+        body.classList.add('flash');
+        body.appendChild(h('dl', { id: 'panel-visitor' }, [
+          h('dt', { text: 'Visitor' }), h('dd', { text: st.visitor_id || '(opted out)' }),
+          h('dt', { text: 'Storage' }), h('dd', { text: st.persistent ? 'remembered (consent given)' : 'this session only (' + st.storage + ')' }),
+          h('dt', { text: 'Events' }), h('dd', { id: 'panel-events', text: String(prof ? prof.events : 0) }),
+          h('dt', { text: 'Cart' }), h('dd', { text: prof && prof.cart.length ? prof.cart.length + ' products' : 'empty' }),
+          h('dt', { text: 'Searches' }), h('dd', { text: prof && prof.recent_queries.length ? prof.recent_queries.join(', ') : 'none' })
+        ]));
+        body.appendChild(h('h3', { text: 'Session intent: recently viewed' }));
+        body.appendChild(names.length ? h('ol', { id: 'panel-recent' }, names.map(function (n) { return h('li', { text: n }); })) : h('p', { class: 'muted', text: 'Nothing yet.' }));
+        body.appendChild(h('h3', { text: 'Favourite categories' }));
+        var cats = bars(prof && prof.category_affinity, 'Category affinity');
+        cats.id = 'panel-categories';
+        body.appendChild(cats);
+        body.appendChild(h('h3', { text: 'Favourite brands' }));
+        body.appendChild(bars(prof && prof.brand_affinity, 'Brand affinity'));
+        body.appendChild(whyBox);
+      });
+    }).catch(function (e) {
+      body.textContent = 'Could not read the profile: ' + e.message;
+    });
+  }
+  window.addEventListener('tailor:sent', refreshPanel);
+
+  // ---- boot ----
+  saveCart(cart());
+  navMenu();
+  var path = location.pathname;
+  var route = path === '/demo/' ? home
+    : path === '/demo/category' ? categoryPage
+    : path.indexOf('/demo/product/') === 0 ? productPage
+    : path === '/demo/search' ? searchPage
+    : path === '/demo/cart' ? cartPage
+    : path === '/demo/checkout' ? checkoutPage : home;
+  main.textContent = '';
+  Promise.resolve(route()).then(function () {
+    document.body.setAttribute('data-ready', 'true');
+    if (sessionStorage.getItem(PANEL_KEY) === '1') setPanel(true);
+  }, function (e) {
+    main.appendChild(h('p', { class: 'notice', text: 'Something went wrong: ' + e.message }));
+    document.body.setAttribute('data-ready', 'error');
+  });
+})();

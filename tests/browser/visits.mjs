@@ -1,0 +1,357 @@
+// Scripted visits of the demo storefront in headless Chromium, driven by playwright-core.
+// Usage: node visits.mjs BASE_URL PUBLIC_KEY ADMIN_KEY SCREENSHOT_DIR
+// Each visit is a fresh browser context (a new shopper); each prints PASS, FAIL or PENDING.
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [base, publicKey, adminKey, shots] = process.argv.slice(2);
+if (!shots) {
+  console.error('usage: node visits.mjs BASE_URL PUBLIC_KEY ADMIN_KEY SCREENSHOT_DIR');
+  process.exit(2);
+}
+const here = dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+mkdirSync(shots, { recursive: true });
+
+// ---- helpers ----
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+async function api(path, init = {}) {
+  const r = await fetch(base + path, {
+    ...init,
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...(init.headers || {}) },
+  });
+  if (r.status === 404) return null;
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status} ${await r.text()}`);
+  return r.json();
+}
+const productCache = new Map();
+async function product(id) {
+  if (!productCache.has(id)) productCache.set(id, await api(`/v1/products/${encodeURIComponent(id)}`));
+  return productCache.get(id);
+}
+const topOf = (p) => (p && p.categories && p.categories[0] ? p.categories[0][0] : '');
+async function ready(page) {
+  await page.waitForSelector('body[data-ready]', { timeout: 20000 });
+  const state = await page.getAttribute('body', 'data-ready');
+  assert(state === 'true', `page ${page.url()} failed to render (${state})`);
+}
+async function shot(page, name) {
+  const path = join(shots, name);
+  await page.screenshot({ path, fullPage: true });
+  saved.push(path);
+  return path;
+}
+async function tileIds(page, selector) {
+  return page.$$eval(`${selector} [data-tailor-product]`, (as) => as.map((a) => a.getAttribute('data-tailor-product')));
+}
+// Every event the page sends, whether by beacon, fetch or along with a recommendation request.
+function captureEvents(context) {
+  const sent = [];
+  context.on('request', (req) => {
+    const url = req.url();
+    if (req.method() !== 'POST' || !(url.includes('/v1/events') || url.includes('/v1/recommendations'))) return;
+    try {
+      const body = JSON.parse(req.postData() || 'null');
+      for (const e of (body && body.events) || []) sent.push({ ...e, _url: url });
+    } catch {
+      /* not JSON: not ours */
+    }
+  });
+  return sent;
+}
+async function until(fn, what, ms = 8000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+async function acceptConsent(page) {
+  await page.click('#consent-accept');
+}
+
+const saved = [];
+const results = [];
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-dev-shm-usage'],
+});
+async function visit(name, fn) {
+  const t = Date.now();
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  try {
+    await fn(context);
+    results.push({ name, status: 'PASS' });
+    console.log(`PASS  ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push({ name, status: 'FAIL' });
+    console.log(`FAIL  ${name}: ${e.stack || e}`);
+    for (const p of context.pages()) await shot(p, `FAILED-${name.replace(/\W+/g, '-')}.png`).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+function pending(name, why) {
+  results.push({ name, status: 'PENDING' });
+  console.log(`PENDING  ${name}: ${why}`);
+}
+
+// ---- the visits ----
+
+await visit('three clicks in one category lead the homepage with it', async (context) => {
+  const page = await context.newPage();
+  await page.goto(base + '/demo/');
+  await ready(page);
+  await acceptConsent(page);
+  await page.click('#panel-toggle');
+  const before = await tileIds(page, '#box-for-you');
+  assert(before.length >= 4, `a new visitor sees ${before.length} products picked for them`);
+  await shot(page, '1-home-new-visitor.png');
+
+  // The category the new visitor's homepage shows least of, so a lead cannot be luck.
+  const cats = await page.$$eval('#cats a', (as) => as.map((a) => a.textContent));
+  const shownTops = await Promise.all(before.slice(0, 8).map(async (id) => topOf(await product(id))));
+  const target = cats
+    .map((c) => ({ c, n: shownTops.filter((t) => t === c).length }))
+    .sort((a, b) => a.n - b.n)[0].c;
+
+  await page.click(`#cats a:text-is("${target}")`);
+  await ready(page);
+  for (let i = 0; i < 3; i++) {
+    const links = await page.$$('#listing [data-tailor-product]');
+    assert(links.length >= 3, `${target} lists ${links.length} products`);
+    // Spread the three clicks over the listing, like a shopper scrolling.
+    await links[Math.floor((i * links.length) / 3)].click();
+    await ready(page);
+    assert((await page.$('[data-tailor-view]')) !== null, 'the product page marks its view');
+    if (i === 2) await shot(page, '1-third-product-page.png');
+    await page.goBack();
+    await ready(page);
+  }
+
+  await page.goto(base + '/demo/');
+  await ready(page);
+  const after = await tileIds(page, '#box-for-you');
+  const afterTops = await Promise.all(after.slice(0, 4).map(async (id) => topOf(await product(id))));
+  await until(async () => (await page.$$('#panel-categories li')).length > 0, 'the panel to show category affinities');
+  await shot(page, '1-home-after-three-clicks.png');
+  console.log(`      target ${target}; homepage before: [${shownTops.slice(0, 4)}] after: [${afterTops}]`);
+  assert(afterTops[0] === target, `the homepage leads with ${afterTops[0]}, not ${target}`);
+  assert(afterTops.filter((t) => t === target).length >= 3, `only ${afterTops.filter((t) => t === target).length} of the first 4 are ${target}`);
+  const topAffinity = await page.textContent('#panel-categories li:first-child span');
+  assert(topAffinity.startsWith(target), `the panel's favourite category is ${topAffinity}`);
+
+  // The side-by-side comparison: the plain column does not follow the visitor.
+  await Promise.all([page.waitForEvent('load'), page.click('#compare')]);
+  await ready(page);
+  const personal = await tileIds(page, '#box-personal');
+  const plain = await tileIds(page, '#box-plain');
+  const plainTops = await Promise.all(plain.slice(0, 4).map(async (id) => topOf(await product(id))));
+  assert(personal.length && plain.length, 'both columns of the comparison are filled');
+  assert(plainTops.filter((t) => t === target).length < 3, `the plain page also leads with ${target}`);
+  await shot(page, '1-compare-personalized-vs-plain.png');
+});
+
+await visit('consent refused: nothing persists after the session', async (context) => {
+  const logs = [];
+  const page = await context.newPage();
+  page.on('console', (m) => logs.push(m.text()));
+  await page.goto(base + '/demo/');
+  await ready(page);
+  await page.click('#consent-refuse');
+  const status = await page.evaluate(() => Tailor.status());
+  assert(status.consent === 'denied' && !status.persistent && status.storage === 'sessionStorage', JSON.stringify(status));
+  assert(logs.some((l) => l.includes('no tracking consent')), `the tracker says so on the console: ${logs}`);
+  // Browse: a click on a recommendation, a product view, an add to cart.
+  await page.click('#box-for-you [data-tailor-product]');
+  await ready(page);
+  await page.click('#add-to-cart');
+  await page.evaluate(() => Tailor.flush());
+  const storage = await page.evaluate(() => ({
+    local: Object.keys(localStorage).filter((k) => k.startsWith('tailor')),
+    session: Object.keys(sessionStorage).filter((k) => k.startsWith('tailor')),
+    vid: sessionStorage.getItem('tailor_vid'),
+  }));
+  const cookies = (await context.cookies()).filter((c) => c.name.startsWith('tailor'));
+  assert(storage.local.length === 0, `localStorage holds ${storage.local}`);
+  assert(cookies.length === 0, `cookies: ${cookies.map((c) => c.name)}`);
+  assert(storage.vid && storage.session.includes('tailor_vid'), 'the session keeps its id in sessionStorage');
+  const profile = await api(`/v1/visitors/${storage.vid}`);
+  assert(profile && profile.events >= 2, 'the session was still personalized');
+  await page.click('#panel-toggle');
+  await until(async () => (await page.textContent('#panel-body')).includes('this session only'), 'the panel to say so');
+  await shot(page, '2-consent-refused-session.png');
+
+  // A new tab is a new browser session: the visitor is a stranger again.
+  const next = await context.newPage();
+  await next.goto(base + '/demo/');
+  await ready(next);
+  const vid2 = await next.evaluate(() => Tailor.status().visitor_id);
+  assert(vid2 && vid2 !== storage.vid, 'a new session got a new visitor id');
+  assert((await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tailor')))).length === 0, 'still nothing in localStorage');
+  await shot(next, '2-consent-refused-new-session.png');
+
+  // Control: with consent the id does survive, so the check above can fail.
+  const ctl = await context.browser().newContext();
+  const a = await ctl.newPage();
+  await a.goto(base + '/demo/');
+  await ready(a);
+  await acceptConsent(a);
+  const kept = await a.evaluate(() => Tailor.status().visitor_id);
+  const b = await ctl.newPage();
+  await b.goto(base + '/demo/');
+  await ready(b);
+  assert((await b.evaluate(() => Tailor.status().visitor_id)) === kept, 'with consent the id survives a new tab');
+  // Opt-out is one call, and then nothing is sent or kept.
+  const sent = captureEvents(ctl);
+  await b.evaluate(() => Tailor.optOut());
+  await b.click('#box-for-you [data-tailor-product]');
+  await ready(b);
+  await b.waitForTimeout(1200);
+  const after = await b.evaluate(() => ({ st: Tailor.status(), keys: Object.keys(localStorage).filter((k) => k.startsWith('tailor_') && k !== 'tailor_optout') }));
+  assert(after.st.opted_out && after.keys.length === 0, JSON.stringify(after));
+  assert(sent.length === 0, `opted out, yet sent ${sent.map((e) => e.type)}`);
+  await ctl.close();
+});
+
+await visit('the GA4 dataLayer bridge produces the right events', async (context) => {
+  const sent = captureEvents(context);
+  const page = await context.newPage();
+  const list = await api('/v1/products?limit=200');
+  const [a, b, c, x] = list.products.filter((p) => !p.hidden && p.availability !== 'out_of_stock').map((p) => p.id);
+  // Pushed before the tracker loads, as a page's inline tags do.
+  await page.addInitScript((id) => {
+    window.dataLayer = [{ event: 'view_item', ecommerce: { items: [{ item_id: id }] } }];
+  }, x);
+  await page.goto(base + '/demo/');
+  await ready(page);
+  await acceptConsent(page);
+  await page.evaluate(([a, b, c]) => {
+    function gtag() { dataLayer.push(arguments); }
+    gtag('event', 'view_item', { currency: 'EUR', items: [{ item_id: a, price: 3 }] });
+    dataLayer.push({ ecommerce: null }); // GTM's reset between events: ignored
+    dataLayer.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: b, quantity: 2 }] } });
+    dataLayer.push({ event: 'remove_from_cart', ecommerce: { items: [{ item_id: b, quantity: 1 }] } });
+    dataLayer.push({ event: 'add_to_wishlist', ecommerce: { items: [{ item_id: c }] } });
+    gtag('event', 'search', { search_term: 'ground coffee' });
+    dataLayer.push({ event: 'select_item', ecommerce: { item_list_id: 'home', items: [{ item_id: a, index: 3 }] } });
+    gtag('event', 'purchase', { transaction_id: 'T-1001', value: 5, items: [{ item_id: b, quantity: 1, price: 2.5 }] });
+    dataLayer.push({ event: 'page_view' }); // not ecommerce: ignored
+  }, [a, b, c]);
+  await page.evaluate(() => Tailor.flush());
+  const vid = await page.evaluate(() => Tailor.status().visitor_id);
+  const mine = () => sent.filter((e) => e.visitor_id === vid);
+  await until(() => mine().some((e) => e.type === 'purchase'), 'the purchase to be sent');
+  const got = mine().map((e) => {
+    const o = { type: e.type, product_id: e.product_id };
+    if (e.quantity !== undefined) o.quantity = e.quantity;
+    if (e.query) o.query = e.query;
+    if (e.position !== undefined) o.position = e.position;
+    if (e.order_id) o.order_id = e.order_id;
+    if (e.lines) o.lines = e.lines;
+    return o;
+  });
+  const want = [
+    { type: 'view', product_id: x },
+    { type: 'view', product_id: a },
+    { type: 'cart_add', product_id: b, quantity: 2 },
+    { type: 'cart_remove', product_id: b, quantity: 1 },
+    { type: 'wishlist_add', product_id: c },
+    { type: 'search', product_id: undefined, query: 'ground coffee' },
+    { type: 'click', product_id: a, position: 3 },
+    { type: 'purchase', product_id: undefined, order_id: 'T-1001', lines: [{ product_id: b, quantity: 1, unit_price: 2.5 }] },
+  ];
+  assert(JSON.stringify(got) === JSON.stringify(want), `sent ${JSON.stringify(got)}\nwanted ${JSON.stringify(want)}`);
+  // And the server applied them.
+  const prof = await until(async () => {
+    const p = await api(`/v1/visitors/${vid}`);
+    return p && p.events >= want.length ? p : null;
+  }, 'the visitor profile');
+  assert(prof.recently_viewed.includes(a) && prof.recently_viewed.includes(x), `viewed ${prof.recently_viewed}`);
+  assert(prof.purchased.some((l) => l.product_id === b), 'the purchase is on the profile');
+  assert(prof.wishlists.some((w) => w.products.includes(c)), 'the wishlist is on the profile');
+  assert(prof.recent_queries.includes('ground coffee'), `queries ${prof.recent_queries}`);
+  await page.click('#panel-toggle');
+  await until(async () => (await page.textContent('#panel-events')) !== '0', 'the panel to count the events');
+  await shot(page, '3-ga4-datalayer-events.png');
+});
+
+await visit('clicks on recommended products carry their tracking codes', async (context) => {
+  const sent = captureEvents(context);
+  const page = await context.newPage();
+  await page.goto(base + '/demo/');
+  await ready(page);
+  await acceptConsent(page);
+  const tiles = await page.$$eval('#box-trending [data-tailor-tracking]', (as) => as.map((a) => ({ id: a.getAttribute('data-tailor-product'), code: a.getAttribute('data-tailor-tracking') })));
+  assert(tiles.length >= 3, 'the trending box is filled');
+  const pick = tiles[2];
+  assert(/^r[0-9a-f]+:trending:2$/.test(pick.code), `tracking code ${pick.code}`);
+  await page.click(`#box-trending [data-tailor-tracking="${pick.code}"]`);
+  await ready(page);
+  assert(page.url().endsWith(`/demo/product/${pick.id}`), `landed on ${page.url()}`);
+  const click = await until(() => sent.find((e) => e.type === 'click'), 'the click event');
+  assert(click.product_id === pick.id, `clicked ${click.product_id}`);
+  assert(`${click.request_id}:${click.position}` === pick.code, `click carries ${click.request_id}:${click.position}, tile had ${pick.code}`);
+  assert(click._url.includes('/v1/events') && click._url.includes('key=tpk_'), `sent to ${click._url}`);
+  // The product page's own boxes carry codes too, and so does a click there.
+  const alt = await page.$$eval('#box-alternatives [data-tailor-tracking]', (as) => as.map((a) => a.getAttribute('data-tailor-tracking')));
+  assert(alt.length > 0 && alt.every((c) => /:alternatives:\d+$/.test(c)), `alternatives codes ${alt}`);
+  await shot(page, '4-product-page-after-tracked-click.png');
+});
+
+await visit('docs/INTEGRATION.md snippets run as written', async (context) => {
+  const doc = readFileSync(join(here, '../../docs/INTEGRATION.md'), 'utf8');
+  // A snippet is the fenced block right after a `<!-- test: NAME -->` marker.
+  const snippets = {};
+  for (const m of doc.matchAll(/<!-- test: ([\w-]+) -->\s*```\w*\n([\s\S]*?)```/g)) snippets[m[1]] = m[2];
+  for (const need of ['feed', 'tracker', 'widgets', 'api']) assert(snippets[need], `INTEGRATION.md has no "${need}" snippet`);
+  const env = { ...process.env, TAILOR: base, TAILOR_ADMIN_KEY: adminKey, TAILOR_PUBLIC_KEY: publicKey };
+  const out = execFileSync('bash', ['-euo', 'pipefail', '-c', snippets.feed], { env, encoding: 'utf8' });
+  assert(JSON.parse(out.trim().split('\n').pop()).inserted + JSON.parse(out.trim().split('\n').pop()).updated === 2, `feed upload said ${out}`);
+  const sock = await product('sock-42');
+  assert(sock && sock.title.includes('Sock'), 'the feed snippet created its products');
+
+  // The tracker and widget snippets on a shop of another origin, as they would really run.
+  const fill = (s) => s.replaceAll('https://tailor.example.com', base).replaceAll('tpk_YOUR_PUBLIC_KEY', publicKey);
+  const html = `<!doctype html><html lang="en"><head><title>Shop</title></head><body>${fill(snippets.tracker)}${fill(snippets.widgets)}</body></html>`;
+  // A real second origin (another port, and `localhost` rather than 127.0.0.1), so CORS applies.
+  const shop = createServer((req, res) => {
+    res.writeHead(req.url.startsWith('/product/') ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(req.url.startsWith('/product/') ? html : '');
+  });
+  await new Promise((r) => shop.listen(0, '127.0.0.1', r));
+  const page = await context.newPage();
+  const sent = captureEvents(context);
+  await page.goto(`http://localhost:${shop.address().port}/product/sock-42`);
+  await until(() => page.evaluate(() => window.Tailor && document.querySelectorAll('#recs [data-tailor-tracking]').length > 0), 'the widget to render');
+  await until(() => sent.some((e) => e.type === 'view' && e.product_id === 'sock-42'), 'the view from data-tailor-view');
+  const handed = await until(() => page.evaluate(() => window.shopRecs), 'recommendations handed to the shop code');
+  assert(handed.boxes[0].items.length > 0, 'JSON handed over');
+  const vid = await page.evaluate(() => Tailor.status().visitor_id);
+  const prof = await until(() => api(`/v1/visitors/${vid}`), 'the shop visitor profile');
+  assert(prof.recently_viewed.includes('sock-42'), 'the server saw the view');
+  await shot(page, '5-integration-snippets-on-another-origin.png');
+  shop.close();
+
+  const reco = execFileSync('bash', ['-euo', 'pipefail', '-c', snippets.api], { env, encoding: 'utf8' });
+  assert(JSON.parse(reco).boxes[0].items.length > 0, `API snippet answered ${reco}`);
+});
+
+pending('a search query reranks after the session\'s clicks', 'needs POST /v1/search (being built in tailor-search); the storefront search is a client-side filter until then');
+pending('"exclude peanuts" removes peanut products from every widget', 'needs stated preferences (allergens and diets) in the engine and a preferences page');
+
+await browser.close();
+console.log('\nScreenshots:');
+for (const p of saved) console.log(`  ${p}`);
+const failed = results.filter((r) => r.status === 'FAIL');
+console.log(`\n${results.filter((r) => r.status === 'PASS').length} passed, ${failed.length} failed, ${results.filter((r) => r.status === 'PENDING').length} pending`);
+process.exit(failed.length ? 1 : 0);
