@@ -138,6 +138,11 @@ impl Catalog {
         had
     }
 
+    /// Every category path the catalog has used (joined with [`CATEGORY_SEPARATOR`]).
+    pub fn category_names(&self) -> impl Iterator<Item = &str> {
+        self.category_names.iter().map(String::as_str)
+    }
+
     /// Items filed under a category (at any depth below it).
     pub fn members(&self, c: CategoryIdx) -> impl Iterator<Item = Item> + '_ {
         self.members.get(&c).into_iter().flatten().copied()

@@ -100,6 +100,8 @@ pub struct ShopperState {
     pub brands: HashMap<String, Decayed>,
     /// Recent search queries, newest last.
     pub queries: VecDeque<String>,
+    /// The last search, for crediting what follows to its query.
+    pub last_search: Option<Box<crate::search::LastSearch>>,
     /// What the shopper stated (the newest `preferences` event).
     pub preferences: Preferences,
     /// Time of that event.
@@ -232,6 +234,7 @@ impl ShopperState {
         if other.last_seen >= self.last_seen {
             self.session = other.session;
             self.session_items = other.session_items;
+            self.last_search = other.last_search;
         }
         for item in other.recent {
             push_recent(&mut self.recent, item);

@@ -3,6 +3,7 @@
 
 use crate::catalog::{Catalog, Item};
 use crate::models::{ModelEvent, Models};
+use crate::search::{LastSearch, SearchState};
 use crate::shopper::{ShopperKey, ShopperState};
 use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
@@ -34,6 +35,8 @@ pub struct ShopState {
     session_gap: Millis,
     /// Learned models, updated per event.
     pub models: Models,
+    /// The search index and what shoppers did after each query.
+    pub search: SearchState,
     /// Events applied since start-up.
     pub events_applied: u64,
 }
@@ -62,6 +65,7 @@ impl ShopState {
             by_customer: HashMap::default(),
             session_gap,
             models: Models::default(),
+            search: SearchState::default(),
             events_applied: 0,
         }
     }
@@ -224,6 +228,7 @@ impl ShopState {
             st.purchases.get(&i).map_or(0, |h| h.orders)
         });
         st.apply(&e.kind, &session, e.time(), items, &self.catalog);
+        learn_from_search(&mut self.search, &mut self.catalog, st, e, items);
         self.events_applied += 1;
         ev
     }
@@ -247,9 +252,63 @@ impl ShopState {
         self.by_visitor.len() + self.by_customer.len()
     }
 
-    /// Inserts or replaces a product.
+    /// Inserts or replaces a product, in the catalog and in the search index (searchable after
+    /// [`SearchState::refresh`]).
     pub fn upsert_product(&mut self, p: Product) -> Item {
+        if let Err(e) = self.search.upsert(&p) {
+            tracing::warn!(product = p.id.as_str(), "search index: {e}");
+        }
         self.catalog.upsert(p)
+    }
+
+    /// Deletes a product's data; false if it had none.
+    pub fn remove_product(&mut self, id: &tailor_model::ProductId) -> bool {
+        self.search.delete(id);
+        self.catalog.remove(id.as_str())
+    }
+}
+
+/// Query learning: a search remembers what it showed, and what the shopper then clicks, puts
+/// in the cart or buys from it is credited to the query at the position it was shown.
+fn learn_from_search(
+    search: &mut SearchState,
+    catalog: &mut Catalog,
+    st: &mut ShopperState,
+    e: &Event,
+    items: &[Item],
+) {
+    use tailor_reco::query_clicks::{Engagement, MAX_SHOWN};
+    let level = match &e.kind {
+        EventKind::Search { query, shown } => {
+            let key = search.query_key(query);
+            let shown: Vec<Item> = shown
+                .iter()
+                .take(MAX_SHOWN)
+                .map(|id| catalog.intern(id))
+                .collect();
+            search.queries.record_shown(&key, query, &shown);
+            st.last_search = Some(Box::new(LastSearch {
+                key,
+                shown,
+                at: e.time(),
+                reached: Vec::new(),
+            }));
+            return;
+        }
+        EventKind::View { .. } | EventKind::Click { .. } => Engagement::Click,
+        EventKind::CartAdd { .. } => Engagement::Cart,
+        EventKind::Purchase { .. } => Engagement::Purchase,
+        _ => return,
+    };
+    let Some(last) = st.last_search.as_deref_mut() else {
+        return;
+    };
+    for &item in items {
+        if let Some((pos, before)) = last.engage(item, level, e.time()) {
+            search
+                .queries
+                .record_engagement(&last.key, item, pos, before, level);
+        }
     }
 }
 

@@ -5,5 +5,6 @@
 
 pub mod cooccur;
 pub mod popularity;
+pub mod query_clicks;
 pub mod replenish;
 pub mod session;

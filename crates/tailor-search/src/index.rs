@@ -32,7 +32,7 @@ use tantivy::{
 use crate::analysis::{Analyzer, allowed_edits, is_number};
 use crate::error::SearchError;
 use crate::query::{
-    FacetCount, Facets, Filters, Hit, MAX_CANDIDATES, MAX_LIMIT, Relaxation, SearchQuery,
+    FacetCount, Facets, Filters, Hit, Hooks, MAX_CANDIDATES, MAX_LIMIT, Relaxation, SearchQuery,
     SearchResult, Sort,
 };
 use crate::rank::{DocText, Features, QueryText, Ranker, features, other_texts};
@@ -439,6 +439,15 @@ impl SearchIndex {
 
     /// Runs a search or browse request.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, SearchError> {
+        self.search_with(q, Hooks::default())
+    }
+
+    /// Runs a search or browse request with the caller's filter and popularity.
+    pub fn search_with(
+        &self,
+        q: &SearchQuery,
+        hooks: Hooks<'_>,
+    ) -> Result<SearchResult, SearchError> {
         validate(q)?;
         let searcher = self.reader.searcher();
         let (clauses, qt) = self.analyse(&q.text, &searcher);
@@ -463,7 +472,8 @@ impl SearchIndex {
                 .into_iter()
                 .filter_map(|(slot, bm25)| {
                     let meta = table.rows.get(slot as usize)?.as_ref()?;
-                    (!meta.hidden).then(|| Match {
+                    let kept = !meta.hidden && hooks.keep.is_none_or(|k| k(&meta.id));
+                    kept.then(|| Match {
                         mask: filters.mask(meta),
                         meta: Arc::clone(meta),
                         bm25,
@@ -505,19 +515,45 @@ impl SearchIndex {
                 .then_with(|| b.0.bm25.total_cmp(&a.0.bm25))
                 .then_with(|| a.0.meta.id.cmp(&b.0.meta.id))
         });
-        match (q.sort, relaxation) {
-            (Sort::Relevance, Relaxation::Browse) | (Sort::Newest, _) => scored.sort_by(|a, b| {
-                b.0.meta
-                    .sellable
-                    .cmp(&a.0.meta.sellable)
-                    .then_with(|| b.0.meta.created_at.cmp(&a.0.meta.created_at))
-                    .then_with(|| a.0.meta.id.cmp(&b.0.meta.id))
-            }),
-            (Sort::Relevance, _) => {}
-            (Sort::PriceAsc, _) => {
+        match (q.sort, relaxation, hooks.prior) {
+            (Sort::Popularity, _, Some(prior)) => {
+                let mut keyed: Vec<_> = scored
+                    .into_iter()
+                    .map(|s| (prior(&s.0.meta.id), s))
+                    .collect();
+                // Stable: equally popular products keep their relevance order.
+                keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+                scored = keyed.into_iter().map(|(_, s)| s).collect();
+            }
+            (Sort::Popularity, _, None) => {}
+            // Browse: what can be bought first, then the popular, then the newest.
+            (Sort::Relevance, Relaxation::Browse, Some(prior)) => {
+                let mut keyed: Vec<_> = scored
+                    .into_iter()
+                    .map(|s| (prior(&s.0.meta.id), s))
+                    .collect();
+                keyed.sort_by(|(pa, a), (pb, b)| {
+                    (b.0.meta.sellable.cmp(&a.0.meta.sellable))
+                        .then_with(|| pb.total_cmp(pa))
+                        .then_with(|| b.0.meta.created_at.cmp(&a.0.meta.created_at))
+                        .then_with(|| a.0.meta.id.cmp(&b.0.meta.id))
+                });
+                scored = keyed.into_iter().map(|(_, s)| s).collect();
+            }
+            (Sort::Relevance, Relaxation::Browse, None) | (Sort::Newest, _, _) => {
+                scored.sort_by(|a, b| {
+                    b.0.meta
+                        .sellable
+                        .cmp(&a.0.meta.sellable)
+                        .then_with(|| b.0.meta.created_at.cmp(&a.0.meta.created_at))
+                        .then_with(|| a.0.meta.id.cmp(&b.0.meta.id))
+                })
+            }
+            (Sort::Relevance, _, _) => {}
+            (Sort::PriceAsc, _, _) => {
                 scored.sort_by(|a, b| by_price(a.0.meta.price, b.0.meta.price, false))
             }
-            (Sort::PriceDesc, _) => {
+            (Sort::PriceDesc, _, _) => {
                 scored.sort_by(|a, b| by_price(a.0.meta.price, b.0.meta.price, true))
             }
         }

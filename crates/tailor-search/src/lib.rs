@@ -33,7 +33,7 @@ pub mod synonyms;
 pub use error::SearchError;
 pub use index::{FieldWeights, SearchConfig, SearchIndex};
 pub use query::{
-    FacetCount, FacetRequest, Facets, Filters, Hit, Relaxation, ScorePart, SearchQuery,
+    FacetCount, FacetRequest, Facets, Filters, Hit, Hooks, Relaxation, ScorePart, SearchQuery,
     SearchResult, Sort,
 };
 pub use rank::Ranker;

@@ -23,6 +23,28 @@ pub enum Sort {
     PriceDesc,
     /// Most recently created first.
     Newest,
+    /// Most popular first, by the caller's [`Hooks::prior`] (relevance order without one).
+    Popularity,
+}
+
+/// What the caller knows about each product that the index does not: whether this shopper may
+/// see it at all, and how popular it is. Borrowed for one search.
+#[derive(Default, Clone, Copy)]
+pub struct Hooks<'a> {
+    /// A hard filter (a shopper's constraints): a product it refuses is no match at all, so
+    /// totals and facet counts leave it out too.
+    pub keep: Option<&'a dyn Fn(&ProductId) -> bool>,
+    /// Popularity: orders browse pages (after what can be bought) and `Sort::Popularity`.
+    pub prior: Option<&'a dyn Fn(&ProductId) -> f32>,
+}
+
+impl std::fmt::Debug for Hooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("keep", &self.keep.is_some())
+            .field("prior", &self.prior.is_some())
+            .finish()
+    }
 }
 
 /// Filters; every one that is set must hold.

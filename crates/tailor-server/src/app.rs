@@ -135,10 +135,26 @@ pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_
         for (v, c) in store.identity_links(&shop)? {
             st.link(&v, &c);
         }
+        if let Some(v) = store.setting(&shop, crate::routes::search::SETTINGS_KEY)? {
+            match crate::routes::search::parse_settings(&v) {
+                Ok(s) => st.search.configure(s),
+                Err(e) => tracing::warn!(
+                    shop = shop.as_str(),
+                    "stored search settings ignored: {e:?}"
+                ),
+            }
+        }
+        // The search index is built beside the event replay, from the products as loaded.
+        let products: Vec<Arc<tailor_model::Product>> =
+            st.catalog.items().map(|(_, p)| p.clone()).collect();
+        let settings = st.search.settings().clone();
         let t = Instant::now();
         // Reading and decoding the log runs on its own thread; `ShopState::replay` splits the
         // applying over two more (shoppers, models), so a cold start uses every core.
-        stats.events += std::thread::scope(|s| {
+        let (events, index) = std::thread::scope(|s| {
+            let indexer = s.spawn(|| {
+                tailor_engine::search::build_index(&settings, products.iter().map(|p| p.as_ref()))
+            });
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<tailor_model::Event>>(REPLAY_QUEUE);
             let reader = s.spawn(|| {
                 let tx = tx;
@@ -156,9 +172,20 @@ pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_
                 Ok::<_, tailor_store::StoreError>(n)
             });
             st.replay(rx.into_iter());
-            reader.join().expect("replay reader thread")
-        })?;
-        stats.event_secs += t.elapsed().as_secs_f64();
+            let events = reader.join().expect("replay reader thread");
+            // The event replay's own time; the indexer may still be running.
+            stats.event_secs += t.elapsed().as_secs_f64();
+            (events, indexer.join().expect("search indexer thread"))
+        });
+        stats.events += events?;
+        match index {
+            Ok(index) => st.search.install(index),
+            // Search then builds its index on first use; everything else works meanwhile.
+            Err(e) => tracing::error!(
+                shop = shop.as_str(),
+                "search index not built at start-up: {e}"
+            ),
+        }
         stats.shops += 1;
     }
     Ok(stats)

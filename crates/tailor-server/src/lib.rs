@@ -45,6 +45,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
         routes::preferences::put_preferences,
         routes::preferences::get_preferences,
         routes::preferences::delete_preferences,
+        routes::search::post_search,
+        routes::search::get_suggest,
+        routes::search::get_settings,
+        routes::search::put_settings,
     )
 )]
 pub struct ApiDoc;
@@ -76,7 +80,7 @@ fn cors() -> tower_http::cors::CorsLayer {
 
 /// The whole API as a router (before shop-prefix rewriting; see [`service`]).
 pub fn router(app: App) -> Router {
-    use routes::{assets, catalog, events, preferences, recommend, shoppers, system};
+    use routes::{assets, catalog, events, preferences, recommend, search, shoppers, system};
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
@@ -95,6 +99,12 @@ pub fn router(app: App) -> Router {
                 .delete(catalog::delete_product),
         )
         .route("/v1/recommendations", post(recommend::post_recommendations))
+        .route("/v1/search", post(search::post_search))
+        .route("/v1/suggest", get(search::get_suggest))
+        .route(
+            "/v1/search/settings",
+            get(search::get_settings).put(search::put_settings),
+        )
         .route("/v1/visitors/{id}", get(shoppers::get_visitor))
         .route("/v1/customers/{id}", get(shoppers::get_customer))
         .route(

@@ -129,4 +129,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// Every visitor-to-customer link of the shop.
     fn identity_links(&self, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>>;
+
+    /// Stores a named setting of the shop (search settings, say), replacing the previous one.
+    fn put_setting(&self, shop: &ShopId, name: &str, value: &serde_json::Value) -> Result<()>;
+    /// A named setting of the shop, if it was ever stored.
+    fn setting(&self, shop: &ShopId, name: &str) -> Result<Option<serde_json::Value>>;
 }

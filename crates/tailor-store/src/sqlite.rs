@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS events(
     seq INTEGER PRIMARY KEY, shop TEXT NOT NULL, event_id TEXT, body TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS events_idempotency ON events(shop, event_id) WHERE event_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_by_shop ON events(shop, seq);
+CREATE TABLE IF NOT EXISTS settings(
+    shop TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY(shop, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS identity_links(
     shop TEXT NOT NULL, visitor TEXT NOT NULL, customer TEXT NOT NULL, created_at INTEGER NOT NULL,
     PRIMARY KEY(shop, visitor)) WITHOUT ROWID;
@@ -411,6 +414,27 @@ impl Store for SqliteStore {
             params![shop.as_str(), visitor.as_str(), customer.as_str(), now_millis()],
         )?;
         Ok(())
+    }
+
+    fn put_setting(&self, shop: &ShopId, name: &str, value: &serde_json::Value) -> Result<()> {
+        self.conn.lock().execute(
+            "INSERT OR REPLACE INTO settings(shop, name, body, updated_at) VALUES (?1,?2,?3,?4)",
+            params![shop.as_str(), name, value.to_string(), now_millis()],
+        )?;
+        Ok(())
+    }
+
+    fn setting(&self, shop: &ShopId, name: &str) -> Result<Option<serde_json::Value>> {
+        let body: Option<String> = self
+            .conn
+            .lock()
+            .query_row(
+                "SELECT body FROM settings WHERE shop=?1 AND name=?2",
+                params![shop.as_str(), name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
     }
 
     fn identity_links(&self, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>> {

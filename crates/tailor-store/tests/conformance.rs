@@ -152,6 +152,27 @@ fn sqlite_conforms() {
     check_catalog_crud_and_paging(&store);
     check_keys(&store);
     check_identity_links(&store);
+    check_settings(&store);
+}
+
+fn check_settings(store: &dyn Store) {
+    let (a, b) = (shop("set-a"), shop("set-b"));
+    assert_eq!(store.setting(&a, "search").unwrap(), None);
+    let v = serde_json::json!({"language": "german", "synonyms": [["sofa", "couch"]], "ü": "ß"});
+    store.put_setting(&a, "search", &v).unwrap();
+    assert_eq!(store.setting(&a, "search").unwrap(), Some(v));
+    assert_eq!(
+        store.setting(&b, "search").unwrap(),
+        None,
+        "settings are per shop"
+    );
+    store
+        .put_setting(&a, "search", &serde_json::json!(1))
+        .unwrap();
+    assert_eq!(
+        store.setting(&a, "search").unwrap(),
+        Some(serde_json::json!(1))
+    );
 }
 
 #[test]

@@ -186,6 +186,8 @@ fn source(
                 .map(|(rank, &i)| (i, 1.0 / (rank as f32 + 1.0)))
                 .collect()
         }),
+        // The search pipeline scores these itself, over the text matches.
+        SourceKind::TextMatch | SourceKind::QueryClicks => Vec::new(),
         SourceKind::RecentlyBought => shopper.map_or_else(Vec::new, |s| {
             let mut v: Vec<(Item, f32)> = s
                 .purchases

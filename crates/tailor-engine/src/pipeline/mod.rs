@@ -5,6 +5,7 @@
 pub mod candidates;
 pub mod rank;
 pub mod request;
+pub mod search;
 
 pub use rank::{Explanation, Ranked};
 pub use request::{BoxRequest, RecRequest, SourceKind, SourceSpec};

@@ -38,10 +38,15 @@ pub enum SourceKind {
     RecentlyViewed,
     /// This shopper's past purchases, most bought first.
     RecentlyBought,
+    /// Search only: how well the product's text matches the query.
+    TextMatch,
+    /// Search only: what shoppers did after the same query, beyond what its position explains.
+    QueryClicks,
 }
 
 impl SourceKind {
-    /// Every source, for error messages and docs.
+    /// Every source a box may name, for parsing, error messages and docs (the search-only
+    /// ones are not among them).
     pub const ALL: [SourceKind; 9] = [
         Self::SessionNext,
         Self::Alternatives,
@@ -66,6 +71,8 @@ impl SourceKind {
             Self::Affinity => "affinity",
             Self::RecentlyViewed => "recently_viewed",
             Self::RecentlyBought => "recently_bought",
+            Self::TextMatch => "text_match",
+            Self::QueryClicks => "query_clicks",
         }
     }
 
@@ -174,11 +181,11 @@ pub struct RecRequest {
     pub preferences: Option<Preferences>,
 }
 
-fn err(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
+pub(crate) fn err(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
     FieldError::new(None, field, reason)
 }
 
-fn opt_id<T, E: std::fmt::Display>(
+pub(crate) fn opt_id<T, E: std::fmt::Display>(
     o: &Map<String, Value>,
     f: &str,
     make: impl Fn(String) -> Result<T, E>,
@@ -190,7 +197,12 @@ fn opt_id<T, E: std::fmt::Display>(
     }
 }
 
-fn count(v: Option<&Value>, path: &str, default: usize, max: usize) -> Result<usize, FieldError> {
+pub(crate) fn count(
+    v: Option<&Value>,
+    path: &str,
+    default: usize,
+    max: usize,
+) -> Result<usize, FieldError> {
     match v {
         None | Some(Value::Null) => Ok(default),
         Some(v) => match v.as_u64() {

@@ -105,12 +105,28 @@ pub async fn upsert(
     let (store, shop, batch) = (app.store.clone(), caller.shop.clone(), products.clone());
     let stats = blocking(move || Ok(store.upsert_products(&shop, &batch)?)).await?;
     let state = app.engine.shop(&caller.shop);
-    let mut st = state.write();
-    app.metrics.products(products.len() as u64);
-    for p in products {
-        st.upsert_product(p);
-    }
+    let index = {
+        let mut st = state.write();
+        app.metrics.products(products.len() as u64);
+        for p in products {
+            st.upsert_product(p);
+        }
+        st.search.built().cloned()
+    };
+    refresh_search(index).await?;
     Ok(stats)
+}
+
+/// Makes catalog writes searchable before the write is answered, outside the shop's lock.
+async fn refresh_search(
+    index: Option<std::sync::Arc<tailor_search::SearchIndex>>,
+) -> Result<(), ApiError> {
+    let Some(index) = index else { return Ok(()) };
+    blocking(move || {
+        tailor_engine::search::SearchState::refresh(&index).map_err(ApiError::internal)
+    })
+    .await?;
+    Ok(())
 }
 
 /// Insert or replace products in bulk.
@@ -252,10 +268,12 @@ pub async fn delete_product(
     if !blocking(move || Ok(store.delete_product(&shop, &id2)?)).await? {
         return Err(ApiError::not_found(format!("product {:?}", id.as_str())));
     }
-    app.engine
-        .shop(&caller.shop)
-        .write()
-        .catalog
-        .remove(id.as_str());
+    let index = {
+        let state = app.engine.shop(&caller.shop);
+        let mut st = state.write();
+        st.remove_product(&id);
+        st.search.built().cloned()
+    };
+    refresh_search(index).await?;
     Ok(StatusCode::NO_CONTENT)
 }
