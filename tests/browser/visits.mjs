@@ -50,18 +50,21 @@ async function shot(page, name) {
 async function tileIds(page, selector) {
   return page.$$eval(`${selector} [data-tailor-product]`, (as) => as.map((a) => a.getAttribute('data-tailor-product')));
 }
-// Every event the page sends, whether by beacon, fetch or along with a recommendation request.
+// Every event the page sends, whether by beacon, fetch or along with a recommendation or search
+// request. Routing sees beacons sent as a page unloads, which request events may miss.
 function captureEvents(context) {
   const sent = [];
-  context.on('request', (req) => {
-    const url = req.url();
-    if (req.method() !== 'POST' || !(url.includes('/v1/events') || url.includes('/v1/recommendations'))) return;
+  const record = (req) => {
     try {
       const body = JSON.parse(req.postData() || 'null');
-      for (const e of (body && body.events) || []) sent.push({ ...e, _url: url });
+      for (const e of (body && body.events) || []) sent.push({ ...e, _url: req.url() });
     } catch {
       /* not JSON: not ours */
     }
+  };
+  context.route(/\/v1\/(events|recommendations|search)(\?|$)/, async (route) => {
+    if (route.request().method() === 'POST') record(route.request());
+    await route.continue();
   });
   return sent;
 }
@@ -346,7 +349,53 @@ await visit('docs/INTEGRATION.md snippets run as written', async (context) => {
   assert(JSON.parse(reco).boxes[0].items.length > 0, `API snippet answered ${reco}`);
 });
 
-pending('a search query reranks after the session\'s clicks', 'needs POST /v1/search (being built in tailor-search); the storefront search is a client-side filter until then');
+await visit('a search query reranks after the session\'s clicks', async (context) => {
+  // A query whose plain results span categories, so there is something to rerank.
+  let query = null;
+  let plainIds = [];
+  for (const q of ['organic', 'classic', 'premium', 'set', 'mini', 'pack', 'blue', 'black']) {
+    const r = await api('/v1/search', { method: 'POST', body: JSON.stringify({ query: q, limit: 12 }) });
+    const tops = await Promise.all(r.items.map(async (it) => topOf(await product(it.product_id))));
+    if (r.items.length >= 8 && new Set(tops).size >= 2) {
+      query = q;
+      plainIds = r.items.map((it) => it.product_id);
+      break;
+    }
+  }
+  assert(query, 'found a query whose results span categories');
+  const page = await context.newPage();
+  await page.goto(`${base}/demo/search?q=${encodeURIComponent(query)}`);
+  await ready(page);
+  await acceptConsent(page);
+  const before = await tileIds(page, '#results');
+  const beforeTops = await Promise.all(before.map(async (id) => topOf(await product(id))));
+  // The category of the lowest-placed result whose category does not lead now.
+  const target = [...beforeTops].reverse().find((t) => t !== beforeTops[0]);
+  await shot(page, '6-search-new-visitor.png');
+  // The shopper looks at three products of that category (from its category page).
+  await page.goto(`${base}/demo/category?c=${encodeURIComponent(target)}`);
+  await ready(page);
+  for (let i = 0; i < 3; i++) {
+    const links = await page.$$('#listing [data-tailor-product]');
+    await links[i].click();
+    await ready(page);
+    await page.goBack();
+    await ready(page);
+  }
+  await page.goto(`${base}/demo/search?q=${encodeURIComponent(query)}`);
+  await ready(page);
+  const after = await tileIds(page, '#results');
+  const afterTops = await Promise.all(after.map(async (id) => topOf(await product(id))));
+  const firstAt = (tops) => tops.indexOf(target);
+  console.log(`      query "${query}", target ${target}: first at ${firstAt(beforeTops)} before, ${firstAt(afterTops)} after`);
+  await shot(page, '6-search-after-three-clicks.png');
+  assert(afterTops[0] === target, `the results lead with ${afterTops[0]}, not ${target}`);
+  assert(JSON.stringify(before.slice(0, 8)) !== JSON.stringify(after.slice(0, 8)), 'the order changed');
+  // The reranking is this shopper's: the plain order still leads with another category.
+  const plainTops = await Promise.all(plainIds.map(async (id) => topOf(await product(id))));
+  assert(plainTops[0] !== target, `the plain results already led with ${target}`);
+});
+
 pending('"exclude peanuts" removes peanut products from every widget', 'needs stated preferences (allergens and diets) in the engine and a preferences page');
 
 await browser.close();

@@ -128,18 +128,19 @@ impl std::fmt::Debug for SearchState {
     }
 }
 
-/// A fresh index of `products` under `settings`, committed and searchable.
+/// A fresh index of `products` (each with its catalog item) under `settings`, committed and
+/// searchable.
 pub fn build_index<'a>(
     settings: &SearchSettings,
-    products: impl IntoIterator<Item = &'a Product>,
+    products: impl IntoIterator<Item = (Item, &'a Product)>,
 ) -> Result<SearchIndex, SearchError> {
     let index = SearchIndex::new(SearchConfig {
         language: settings.language,
         ..SearchConfig::default()
     })?;
     index.set_synonyms(&settings.synonyms);
-    for p in products {
-        index.upsert(p)?;
+    for (item, p) in products {
+        index.upsert_tagged(p, item)?;
     }
     index.refresh()?;
     Ok(index)
@@ -186,7 +187,7 @@ impl SearchState {
         }
         let built = Arc::new(build_index(
             &self.settings,
-            catalog.items().map(|(_, p)| p.as_ref()),
+            catalog.items().map(|(i, p)| (i, p.as_ref())),
         )?);
         Ok(self.index.get_or_init(|| built))
     }
@@ -203,9 +204,9 @@ impl SearchState {
     }
 
     /// A product was written: the built index gets it at once (searchable after a refresh).
-    pub fn upsert(&self, p: &Product) -> Result<(), SearchError> {
+    pub fn upsert(&self, item: Item, p: &Product) -> Result<(), SearchError> {
         match self.index.get() {
-            Some(i) => i.upsert(p),
+            Some(i) => i.upsert_tagged(p, item),
             None => Ok(()),
         }
     }

@@ -255,7 +255,8 @@ impl ShopState {
     /// Inserts or replaces a product, in the catalog and in the search index (searchable after
     /// [`SearchState::refresh`]).
     pub fn upsert_product(&mut self, p: Product) -> Item {
-        if let Err(e) = self.search.upsert(&p) {
+        let item = self.catalog.intern(&p.id);
+        if let Err(e) = self.search.upsert(item, &p) {
             tracing::warn!(product = p.id.as_str(), "search index: {e}");
         }
         self.catalog.upsert(p)

@@ -32,8 +32,8 @@ use tantivy::{
 use crate::analysis::{Analyzer, allowed_edits, is_number};
 use crate::error::SearchError;
 use crate::query::{
-    FacetCount, Facets, Filters, Hit, Hooks, MAX_CANDIDATES, MAX_LIMIT, Relaxation, SearchQuery,
-    SearchResult, Sort,
+    FacetCount, FacetRequest, Facets, Filters, Hit, Hooks, MAX_CANDIDATES, MAX_LIMIT, Relaxation,
+    SearchQuery, SearchResult, Sort,
 };
 use crate::rank::{DocText, Features, QueryText, Ranker, features, other_texts};
 use crate::synonyms::{Clause, Synonyms};
@@ -116,9 +116,19 @@ struct Fields {
 #[derive(Debug)]
 struct Meta {
     id: ProductId,
+    /// The caller's tag (see [`SearchIndex::upsert_tagged`]).
+    tag: Option<u32>,
     group: String,
-    brand: Option<String>,
-    categories: Vec<Vec<String>>,
+    /// The brand folded for filter comparisons.
+    brand_key: Option<String>,
+    /// Category paths folded for filter comparisons.
+    category_keys: Vec<Vec<String>>,
+    /// Interned group key: collapsing and counting compare numbers, not strings.
+    group_id: u32,
+    /// Interned brand (the brand facet's value).
+    brand_id: Option<u32>,
+    /// Per category path, its interned prefixes joined with ` > ` (each level's facet value).
+    facet_paths: Vec<Vec<u32>>,
     price: Option<f64>,
     sellable: bool,
     hidden: bool,
@@ -132,6 +142,26 @@ struct Meta {
 struct Table {
     slot_of: FxHashMap<ProductId, u32>,
     rows: Vec<Option<Arc<Meta>>>,
+    names: Interner,
+}
+
+/// Group keys, brands and category paths as numbers (never forgotten; a catalog has few).
+#[derive(Default)]
+struct Interner {
+    ids: FxHashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
 }
 
 /// A product search index over one shop's catalog, in memory.
@@ -215,11 +245,40 @@ impl SearchIndex {
 
     /// Adds a product, or replaces the one with its id. Searchable after [`Self::refresh`].
     pub fn upsert(&self, p: &Product) -> Result<(), SearchError> {
+        self.upsert_with(p, None)
+    }
+
+    /// [`Self::upsert`], remembering the caller's `tag` for the product, which [`Hooks`] then
+    /// receive: a caller with its own dense index of products saves a lookup per match.
+    pub fn upsert_tagged(&self, p: &Product, tag: u32) -> Result<(), SearchError> {
+        self.upsert_with(p, Some(tag))
+    }
+
+    fn upsert_with(&self, p: &Product, tag: Option<u32>) -> Result<(), SearchError> {
+        let brand = p.brand.clone().filter(|b| !b.trim().is_empty());
+        let mut table = self.table.write();
+        let names = &mut table.names;
         let meta = Arc::new(Meta {
             id: p.id.clone(),
+            tag,
             group: p.group_key().to_string(),
-            brand: p.brand.clone().filter(|b| !b.trim().is_empty()),
-            categories: p.categories.clone(),
+            group_id: names.id(p.group_key()),
+            brand_id: brand.as_deref().map(|b| names.id(b)),
+            brand_key: brand.as_deref().map(fold),
+            category_keys: p
+                .categories
+                .iter()
+                .map(|path| path.iter().map(|c| fold(c)).collect())
+                .collect(),
+            facet_paths: p
+                .categories
+                .iter()
+                .map(|path| {
+                    (1..=path.len())
+                        .map(|d| names.id(&path[..d].join(" > ")))
+                        .collect()
+                })
+                .collect(),
             price: p.effective_price(),
             sellable: p.is_sellable(),
             hidden: p.hidden,
@@ -247,7 +306,6 @@ impl SearchIndex {
                 doc.add_text(f.description, description);
             }
         }
-        let mut table = self.table.write();
         let slot = match table.slot_of.get(&p.id) {
             Some(&s) => s,
             None => {
@@ -472,7 +530,7 @@ impl SearchIndex {
                 .into_iter()
                 .filter_map(|(slot, bm25)| {
                     let meta = table.rows.get(slot as usize)?.as_ref()?;
-                    let kept = !meta.hidden && hooks.keep.is_none_or(|k| k(&meta.id));
+                    let kept = !meta.hidden && hooks.keep.is_none_or(|k| k(&meta.id, meta.tag));
                     kept.then(|| Match {
                         mask: filters.mask(meta),
                         meta: Arc::clone(meta),
@@ -485,86 +543,87 @@ impl SearchIndex {
                 break;
             }
         }
+        let facets = facets(&matches, q, &table.names.names);
         drop(table);
-        let facets = facets(&matches, q);
         let mut pass: Vec<Match> = matches.into_iter().filter(|m| m.mask == ALL).collect();
+        let total = if q.collapse_groups {
+            let groups: FxHashSet<u32> = pass.iter().map(|m| m.meta.group_id).collect();
+            groups.len()
+        } else {
+            pass.len()
+        };
         let ranker = Arc::clone(&self.ranker.read());
-        // Best text matches first; the candidates among them are rescored by the ranker.
-        pass.sort_by(|a, b| {
-            b.bm25
-                .total_cmp(&a.bm25)
-                .then_with(|| a.meta.id.cmp(&b.meta.id))
-        });
-        let mut scored: Vec<(Match, f32, Option<Features>)> = pass
-            .into_iter()
-            .enumerate()
-            .map(|(rank, m)| {
-                if relaxation != Relaxation::Browse && rank < q.candidates {
+        let need = q.offset + q.limit;
+        let collapse = q.collapse_groups;
+        let plain = |m: &Match| ranker.weights[0] * m.bm25.max(0.0).ln_1p();
+        // (match, score, features) in result order, sorted as far as the page needs.
+        let ordered: Vec<(Match, f32, Option<Features>)> = if relaxation != Relaxation::Browse
+            && q.sort == Sort::Relevance
+        {
+            // The best text matches by BM25 are rescored by the ranker; the rest keep BM25
+            // order and are sorted only when the rescored head cannot fill the page.
+            let head_n = q.candidates.min(pass.len());
+            if head_n < pass.len() {
+                pass.select_nth_unstable_by(head_n, by_bm25);
+            }
+            let mut rest = pass.split_off(head_n);
+            let mut out: Vec<(Match, f32, Option<Features>)> = pass
+                .into_iter()
+                .map(|m| {
                     let f = features(&qt, &m.meta.text, m.bm25);
                     let s = ranker.score(&f);
                     (m, s, Some(f))
-                } else {
-                    let s = ranker.weights[0] * m.bm25.max(0.0).ln_1p();
-                    (m, s, None)
-                }
-            })
-            .collect();
-        let head = q.candidates.min(scored.len());
-        scored[..head].sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| b.0.bm25.total_cmp(&a.0.bm25))
-                .then_with(|| a.0.meta.id.cmp(&b.0.meta.id))
-        });
-        match (q.sort, relaxation, hooks.prior) {
-            (Sort::Popularity, _, Some(prior)) => {
-                let mut keyed: Vec<_> = scored
-                    .into_iter()
-                    .map(|s| (prior(&s.0.meta.id), s))
-                    .collect();
-                // Stable: equally popular products keep their relevance order.
-                keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
-                scored = keyed.into_iter().map(|(_, s)| s).collect();
-            }
-            (Sort::Popularity, _, None) => {}
-            // Browse: what can be bought first, then the popular, then the newest.
-            (Sort::Relevance, Relaxation::Browse, Some(prior)) => {
-                let mut keyed: Vec<_> = scored
-                    .into_iter()
-                    .map(|s| (prior(&s.0.meta.id), s))
-                    .collect();
-                keyed.sort_by(|(pa, a), (pb, b)| {
-                    (b.0.meta.sellable.cmp(&a.0.meta.sellable))
-                        .then_with(|| pb.total_cmp(pa))
-                        .then_with(|| b.0.meta.created_at.cmp(&a.0.meta.created_at))
-                        .then_with(|| a.0.meta.id.cmp(&b.0.meta.id))
-                });
-                scored = keyed.into_iter().map(|(_, s)| s).collect();
-            }
-            (Sort::Relevance, Relaxation::Browse, None) | (Sort::Newest, _, _) => {
-                scored.sort_by(|a, b| {
-                    b.0.meta
-                        .sellable
-                        .cmp(&a.0.meta.sellable)
-                        .then_with(|| b.0.meta.created_at.cmp(&a.0.meta.created_at))
-                        .then_with(|| a.0.meta.id.cmp(&b.0.meta.id))
                 })
+                .collect();
+            out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| by_bm25(&a.0, &b.0)));
+            if tiles(out.iter().map(|x| &x.0), collapse) < need {
+                sort_enough(&mut rest, need, collapse, by_bm25);
+                out.extend(rest.into_iter().map(|m| {
+                    let s = plain(&m);
+                    (m, s, None)
+                }));
             }
-            (Sort::Relevance, _, _) => {}
-            (Sort::PriceAsc, _, _) => {
-                scored.sort_by(|a, b| by_price(a.0.meta.price, b.0.meta.price, false))
-            }
-            (Sort::PriceDesc, _, _) => {
-                scored.sort_by(|a, b| by_price(a.0.meta.price, b.0.meta.price, true))
-            }
-        }
-        let mut seen: FxHashSet<&str> = FxHashSet::default();
-        let tiles: Vec<&(Match, f32, Option<Features>)> = scored
+            out
+        } else {
+            // The caller's popularity is asked only where the order uses it.
+            let uses_prior = q.sort == Sort::Popularity || relaxation == Relaxation::Browse;
+            let prior = hooks.prior.filter(|_| uses_prior);
+            let key = |m: &Match| prior.map_or(0.0, |p| p(&m.meta.id, m.meta.tag));
+            let mut keyed: Vec<(f32, Match)> = pass.into_iter().map(|m| (key(&m), m)).collect();
+            let order = |a: &(f32, Match), b: &(f32, Match)| -> std::cmp::Ordering {
+                let (ma, mb) = (&a.1.meta, &b.1.meta);
+                let newest = || {
+                    mb.sellable
+                        .cmp(&ma.sellable)
+                        .then_with(|| mb.created_at.cmp(&ma.created_at))
+                };
+                match (q.sort, relaxation, prior.is_some()) {
+                    (Sort::Popularity, _, true) => b.0.total_cmp(&a.0),
+                    (Sort::Relevance, Relaxation::Browse, true) => mb
+                        .sellable
+                        .cmp(&ma.sellable)
+                        .then_with(|| b.0.total_cmp(&a.0))
+                        .then_with(|| mb.created_at.cmp(&ma.created_at)),
+                    (Sort::Relevance, Relaxation::Browse, false) | (Sort::Newest, _, _) => newest(),
+                    (Sort::PriceAsc, _, _) => by_price(ma.price, mb.price, false),
+                    (Sort::PriceDesc, _, _) => by_price(ma.price, mb.price, true),
+                    (Sort::Relevance | Sort::Popularity, _, _) => std::cmp::Ordering::Equal,
+                }
+                .then_with(|| by_bm25(&a.1, &b.1))
+            };
+            sort_enough(&mut keyed, need, collapse, order);
+            keyed
+                .into_iter()
+                .map(|(_, m)| {
+                    let s = plain(&m);
+                    (m, s, None)
+                })
+                .collect()
+        };
+        let mut seen: FxHashSet<u32> = FxHashSet::default();
+        let hits = ordered
             .iter()
-            .filter(|s| !q.collapse_groups || seen.insert(s.0.meta.group.as_str()))
-            .collect();
-        let total = tiles.len();
-        let hits = tiles
-            .into_iter()
+            .filter(|s| !collapse || seen.insert(s.0.meta.group_id))
             .skip(q.offset)
             .take(q.limit)
             .map(|(m, score, f)| Hit {
@@ -663,6 +722,59 @@ fn by_price(a: Option<f64>, b: Option<f64>, desc: bool) -> std::cmp::Ordering {
     }
 }
 
+/// Best BM25 first, then id: a total order, so partial sorts are deterministic.
+fn by_bm25(a: &Match, b: &Match) -> std::cmp::Ordering {
+    b.bm25
+        .total_cmp(&a.bm25)
+        .then_with(|| a.meta.id.cmp(&b.meta.id))
+}
+
+/// Result tiles among `ms`: groups when collapsing, else products.
+fn tiles<'a>(ms: impl Iterator<Item = &'a Match>, collapse: bool) -> usize {
+    if collapse {
+        ms.map(|m| m.meta.group_id).collect::<FxHashSet<_>>().len()
+    } else {
+        ms.count()
+    }
+}
+
+trait AsMatch {
+    fn as_match(&self) -> &Match;
+}
+impl AsMatch for Match {
+    fn as_match(&self) -> &Match {
+        self
+    }
+}
+impl AsMatch for (f32, Match) {
+    fn as_match(&self) -> &Match {
+        &self.1
+    }
+}
+
+/// Sorts a prefix of `v` that holds at least `need` tiles (or all of `v`): a page of 20 from
+/// 100,000 matches costs a selection and a small sort, not a full sort.
+fn sort_enough<T: AsMatch>(
+    v: &mut [T],
+    need: usize,
+    collapse: bool,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering,
+) {
+    let mut k = need.saturating_mul(2).max(64);
+    loop {
+        if k >= v.len() {
+            v.sort_by(&order);
+            return;
+        }
+        v.select_nth_unstable_by(k, &order);
+        v[..k].sort_by(&order);
+        if tiles(v[..k].iter().map(AsMatch::as_match), collapse) >= need {
+            return;
+        }
+        k = k.saturating_mul(4);
+    }
+}
+
 fn validate(q: &SearchQuery) -> Result<(), SearchError> {
     let bad =
         |field: &'static str, message: String| Err(SearchError::InvalidQuery { field, message });
@@ -734,17 +846,17 @@ impl Compiled {
     fn mask(&self, m: &Meta) -> u8 {
         let mut mask = 0;
         if self.brands.is_empty()
-            || m.brand
-                .as_deref()
-                .is_some_and(|b| self.brands.contains(&fold(b)))
+            || m.brand_key
+                .as_ref()
+                .is_some_and(|b| self.brands.contains(b))
         {
             mask |= BRAND;
         }
         if self.categories.is_empty()
             || self.categories.iter().any(|want| {
-                m.categories.iter().any(|path| {
-                    path.len() >= want.len() && path.iter().zip(want).all(|(a, b)| fold(a) == *b)
-                })
+                m.category_keys
+                    .iter()
+                    .any(|path| path.len() >= want.len() && path[..want.len()] == want[..])
             })
         {
             mask |= CATEGORY;
@@ -769,45 +881,91 @@ impl Compiled {
 }
 
 /// Counts each facet over the matches that pass every filter but its own, one per group.
-fn facets(matches: &[Match], q: &SearchQuery) -> Facets {
+/// Values and groups are interned numbers, counted in dense arrays; `names` turns values back
+/// into text. Only groups with several matching variants need their (value, group) pairs
+/// deduplicated, and most groups are one product.
+fn facets(matches: &[Match], q: &SearchQuery, names: &[String]) -> Facets {
     let want = q.facets;
     let passes_but = |m: &Match, own: u8| m.mask | own == ALL;
     let mut out = Facets::default();
-    let sorted = |counts: FxHashMap<String, FxHashSet<&str>>| {
-        let mut v: Vec<FacetCount> = counts
-            .into_iter()
-            .map(|(value, groups)| FacetCount {
-                value,
-                count: groups.len(),
-            })
-            .collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        v
+    if !(want.brand || want.category_depth > 0) {
+        return facets_price_stock(matches, want, out);
+    }
+    let mut variants = vec![0u16; names.len()];
+    for m in matches {
+        let v = &mut variants[m.meta.group_id as usize];
+        *v = v.saturating_add(1);
+    }
+    let mut counter = Counter {
+        counts: vec![0; names.len()],
+        touched: Vec::new(),
+        pairs: FxHashSet::default(),
+        variants,
     };
     if want.brand {
-        let mut counts: FxHashMap<String, FxHashSet<&str>> = FxHashMap::default();
         for m in matches.iter().filter(|m| passes_but(m, BRAND)) {
-            if let Some(b) = &m.meta.brand {
-                counts.entry(b.clone()).or_default().insert(&m.meta.group);
+            if let Some(b) = m.meta.brand_id {
+                counter.add(b, m.meta.group_id);
             }
         }
-        out.brand = sorted(counts);
+        out.brand = counter.take(names);
     }
     for level in 0..want.category_depth {
-        let mut counts: FxHashMap<String, FxHashSet<&str>> = FxHashMap::default();
         for m in matches.iter().filter(|m| passes_but(m, CATEGORY)) {
-            for path in m.meta.categories.iter().filter(|p| p.len() > level) {
-                counts
-                    .entry(path[..=level].join(" > "))
-                    .or_default()
-                    .insert(&m.meta.group);
+            for path in &m.meta.facet_paths {
+                if let Some(&c) = path.get(level) {
+                    counter.add(c, m.meta.group_id);
+                }
             }
         }
-        if counts.is_empty() {
+        let counted = counter.take(names);
+        if counted.is_empty() {
             break;
         }
-        out.category.push(sorted(counts));
+        out.category.push(counted);
     }
+    facets_price_stock(matches, want, out)
+}
+
+/// Groups per facet value, one facet at a time.
+struct Counter {
+    counts: Vec<u32>,
+    touched: Vec<u32>,
+    pairs: FxHashSet<(u32, u32)>,
+    /// Matches per group.
+    variants: Vec<u16>,
+}
+
+impl Counter {
+    fn add(&mut self, value: u32, group: u32) {
+        if self.variants[group as usize] > 1 && !self.pairs.insert((value, group)) {
+            return;
+        }
+        let c = &mut self.counts[value as usize];
+        if *c == 0 {
+            self.touched.push(value);
+        }
+        *c += 1;
+    }
+
+    /// This facet's counts, most groups first; resets for the next facet.
+    fn take(&mut self, names: &[String]) -> Vec<FacetCount> {
+        let mut v: Vec<FacetCount> = self
+            .touched
+            .drain(..)
+            .map(|value| FacetCount {
+                value: names[value as usize].clone(),
+                count: std::mem::take(&mut self.counts[value as usize]) as usize,
+            })
+            .collect();
+        self.pairs.clear();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        v
+    }
+}
+
+fn facets_price_stock(matches: &[Match], want: FacetRequest, mut out: Facets) -> Facets {
+    let passes_but = |m: &Match, own: u8| m.mask | own == ALL;
     if want.price {
         out.price = matches
             .iter()
@@ -818,9 +976,9 @@ fn facets(matches: &[Match], q: &SearchQuery) -> Facets {
             });
     }
     if want.in_stock {
-        let mut groups: FxHashMap<&str, bool> = FxHashMap::default();
+        let mut groups: FxHashMap<u32, bool> = FxHashMap::default();
         for m in matches.iter().filter(|m| passes_but(m, STOCK)) {
-            *groups.entry(&m.meta.group).or_default() |= m.meta.sellable;
+            *groups.entry(m.meta.group_id).or_default() |= m.meta.sellable;
         }
         out.in_stock = groups.values().filter(|&&s| s).count();
         out.out_of_stock = groups.len() - out.in_stock;

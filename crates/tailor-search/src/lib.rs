@@ -33,8 +33,8 @@ pub mod synonyms;
 pub use error::SearchError;
 pub use index::{FieldWeights, SearchConfig, SearchIndex};
 pub use query::{
-    FacetCount, FacetRequest, Facets, Filters, Hit, Hooks, Relaxation, ScorePart, SearchQuery,
-    SearchResult, Sort,
+    FacetCount, FacetRequest, Facets, Filters, Hit, Hook, Hooks, Relaxation, ScorePart,
+    SearchQuery, SearchResult, Sort,
 };
 pub use rank::Ranker;
 pub use tantivy::tokenizer::Language;

@@ -27,15 +27,20 @@ pub enum Sort {
     Popularity,
 }
 
+/// A hook: the product's id and the caller's tag for it, to a verdict or a score.
+pub type Hook<'a, T> = &'a dyn Fn(&ProductId, Option<u32>) -> T;
+
 /// What the caller knows about each product that the index does not: whether this shopper may
-/// see it at all, and how popular it is. Borrowed for one search.
+/// see it at all, and how popular it is. Borrowed for one search. Each hook gets the product's
+/// id and the tag the caller gave it at [`crate::SearchIndex::upsert_tagged`] (its own dense
+/// index, say), so the caller need not look the id up again.
 #[derive(Default, Clone, Copy)]
 pub struct Hooks<'a> {
     /// A hard filter (a shopper's constraints): a product it refuses is no match at all, so
     /// totals and facet counts leave it out too.
-    pub keep: Option<&'a dyn Fn(&ProductId) -> bool>,
+    pub keep: Option<Hook<'a, bool>>,
     /// Popularity: orders browse pages (after what can be bought) and `Sort::Popularity`.
-    pub prior: Option<&'a dyn Fn(&ProductId) -> f32>,
+    pub prior: Option<Hook<'a, f32>>,
 }
 
 impl std::fmt::Debug for Hooks<'_> {

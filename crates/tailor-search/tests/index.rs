@@ -17,13 +17,16 @@ fn product(id: &str, title: &str, brand: &str, group: Option<&str>, price: f64) 
 
 fn index() -> SearchIndex {
     let i = SearchIndex::new(SearchConfig::default()).unwrap();
-    for p in [
+    for (tag, p) in [
         product("a", "Cordless Drill", "Ryobi", Some("g1"), 99.0),
         product("b", "Cordless Drill Kit", "Ryobi", Some("g1"), 129.0),
         product("c", "Hammer Drill", "Bosch", None, 149.0),
         product("d", "Drill Bits Set", "Bosch", None, 19.0),
-    ] {
-        i.upsert(&p).unwrap();
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        i.upsert_tagged(&p, tag as u32).unwrap();
     }
     i.refresh().unwrap();
     i
@@ -49,8 +52,8 @@ fn variants_collapse_and_facets_count_groups() {
 #[test]
 fn hooks_filter_matches_and_order_browse_and_popularity() {
     let i = index();
-    let no_bosch = |id: &ProductId| !matches!(id.as_str(), "c" | "d");
-    let popular = |id: &ProductId| match id.as_str() {
+    let no_bosch = |id: &ProductId, _: Option<u32>| !matches!(id.as_str(), "c" | "d");
+    let popular = |id: &ProductId, _: Option<u32>| match id.as_str() {
         "d" => 10.0,
         "c" => 5.0,
         _ => 0.0,
@@ -67,6 +70,18 @@ fn hooks_filter_matches_and_order_browse_and_popularity() {
         r.facets.brand.iter().all(|f| f.value != "Bosch"),
         "counts leave refused products out"
     );
+    // Hooks see the caller's tags.
+    let by_tag = |_: &ProductId, tag: Option<u32>| tag == Some(2);
+    let r = i
+        .search_with(
+            &q,
+            Hooks {
+                keep: Some(&by_tag),
+                prior: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(ids(&r), ["c"]);
     // Browse orders by the caller's popularity; so does Sort::Popularity for a query.
     let browse = SearchQuery::new("");
     let r = i

@@ -11,7 +11,7 @@
  *   dataLayer  "false" to ignore window.dataLayer (default: listen to GA4 ecommerce events)
  *
  * Without consent nothing outlives the browser session: ids live in sessionStorage only.
- * API: window.Tailor.{track, click, scan, flush, recommend, render, renderAll, profile, consent, optOut,
+ * API: window.Tailor.{track, click, scan, flush, recommend, search, suggest, render, renderAll, profile, consent, optOut,
  * optIn, identify, reset, status}. DOM events on window: tailor:event, tailor:sent,
  * tailor:recommendations.
  */
@@ -368,9 +368,9 @@
 
   // ---- recommendations ----
 
-  // POST /v1/recommendations for this visitor. Queued events ride along, so the answer already
-  // reflects them. Resolves to the JSON answer.
-  function recommend(req) {
+  // POSTs a personal request (recommendations, search) for this visitor. Queued events ride
+  // along, so the answer already reflects them. Resolves to the JSON answer.
+  function personal(path, req, what) {
     req = req || {};
     var body = {};
     for (var k in req) if (Object.prototype.hasOwnProperty.call(req, k)) body[k] = req[k];
@@ -379,14 +379,37 @@
     if (state.customer) body.customer_id = state.customer;
     var events = state.optedOut ? [] : state.queue.splice(0, MAX_BATCH);
     if (events.length) body.events = events;
-    return request('POST', '/recommendations', body).then(function (res) {
-      emit('tailor:recommendations', { request: body, response: res });
-      if (events.length) emit('tailor:sent', { events: events, via: 'recommendations', result: res.events });
+    return request('POST', path, body).then(function (res) {
+      emit('tailor:' + what, { request: body, response: res });
+      if (events.length) emit('tailor:sent', { events: events, via: what, result: res.events });
       return res;
     }, function (err) {
       state.queue = events.concat(state.queue);
       schedule(BATCH_DELAY_MS);
       throw err;
+    });
+  }
+
+  // POST /v1/recommendations for this visitor.
+  function recommend(req) {
+    return personal('/recommendations', req, 'recommendations');
+  }
+
+  // POST /v1/search for this visitor (no `query`: a category page). What it showed is recorded
+  // as a `search` event, so Tailor learns what shoppers pick for each query.
+  function search(req) {
+    return personal('/search', req, 'search').then(function (res) {
+      if (req && req.query && req.track !== false) {
+        track('search', { query: String(req.query), shown: res.items.map(function (it) { return it.product_id; }) });
+      }
+      return res;
+    });
+  }
+
+  // GET /v1/suggest: completions of what the shopper is typing.
+  function suggest(prefix, limit) {
+    return request('GET', '/suggest', undefined, 'q=' + encodeURIComponent(prefix || '') + '&limit=' + (limit || 8)).then(function (r) {
+      return r.suggestions;
     });
   }
 
@@ -626,6 +649,8 @@
     scan: function (root) { scan(root || d); },
     flush: function () { return flush(false); },
     recommend: recommend,
+    search: search,
+    suggest: suggest,
     render: render,
     renderAll: renderAll,
     widgets: widgets,

@@ -145,15 +145,18 @@ pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_
             }
         }
         // The search index is built beside the event replay, from the products as loaded.
-        let products: Vec<Arc<tailor_model::Product>> =
-            st.catalog.items().map(|(_, p)| p.clone()).collect();
+        let products: Vec<(u32, Arc<tailor_model::Product>)> =
+            st.catalog.items().map(|(i, p)| (i, p.clone())).collect();
         let settings = st.search.settings().clone();
         let t = Instant::now();
         // Reading and decoding the log runs on its own thread; `ShopState::replay` splits the
         // applying over two more (shoppers, models), so a cold start uses every core.
         let (events, index) = std::thread::scope(|s| {
             let indexer = s.spawn(|| {
-                tailor_engine::search::build_index(&settings, products.iter().map(|p| p.as_ref()))
+                tailor_engine::search::build_index(
+                    &settings,
+                    products.iter().map(|(i, p)| (*i, p.as_ref())),
+                )
             });
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<tailor_model::Event>>(REPLAY_QUEUE);
             let reader = s.spawn(|| {

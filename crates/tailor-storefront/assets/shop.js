@@ -16,8 +16,11 @@
     bestsellers: 'best seller',
     affinity: 'matches your tastes',
     recently_viewed: 'you viewed it',
-    recently_bought: 'you bought it'
+    recently_bought: 'you bought it',
+    query_clicks: 'shoppers chose it for this search'
   };
+  // Parts too small to be worth a label, and text relevance (every search result has it).
+  var WHY_MIN = 0.05;
 
   // ---- consent: a tiny CMP. Acceptance is remembered; a refusal lasts this session only ----
   function storedConsent() {
@@ -78,21 +81,6 @@
       return p;
     });
   }
-  // The whole (visible) catalog through the public list endpoint, for browse and search.
-  var catalogPromise = null;
-  function catalog() {
-    if (catalogPromise) return catalogPromise;
-    var all = [];
-    function page(after) {
-      return api('/v1/products?limit=1000' + (after ? '&after=' + encodeURIComponent(after) : '')).then(function (r) {
-        r.products.forEach(function (p) { all.push(p); productCache[p.id] = p; });
-        return r.next_after ? page(r.next_after) : all;
-      });
-    }
-    catalogPromise = page(null);
-    return catalogPromise;
-  }
-
   // ---- cart (the shop's own state) ----
   function cart() {
     try { return JSON.parse(localStorage.getItem(CART_KEY)) || []; } catch (e) { return []; }
@@ -112,8 +100,8 @@
   // ---- tiles ----
   function whyText(item) {
     if (!item.explain) return '';
-    var best = '', top = 0, s = item.explain.sources || {};
-    for (var k in s) if (s[k] > top) { top = s[k]; best = k; }
+    var best = '', top = WHY_MIN, s = item.explain.sources || {};
+    for (var k in s) if (k !== 'text_match' && s[k] > top) { top = s[k]; best = k; }
     if (item.explain.affinity > top) best = 'affinity';
     return SOURCE_LABELS[best] || '';
   }
@@ -157,6 +145,24 @@
     });
   }
 
+  // Completions of what shoppers searched, as the shopper types.
+  function suggestions() {
+    var input = document.getElementById('q');
+    var list = document.getElementById('q-suggestions');
+    var pending = 0;
+    input.addEventListener('input', function () {
+      var typed = input.value;
+      clearTimeout(pending);
+      pending = setTimeout(function () {
+        if (typed.trim().length < 2) return;
+        Tailor.suggest(typed, 8).then(function (s) {
+          list.textContent = '';
+          s.forEach(function (x) { list.appendChild(h('option', { value: x.query })); });
+        }).catch(function () {});
+      }, 120);
+    });
+  }
+
   // ---- pages ----
   function navMenu() {
     var ul = document.getElementById('cats');
@@ -188,7 +194,7 @@
       // Two requests: in one, the boxes would keep each other's products out.
       return Promise.all([
         widgets([{ el: left, box: { name: 'for_you', preset: 'for_you', count: 8 }, title: 'Personalized: picked for you' }]),
-        widgets([{ el: right, box: { name: 'plain', preset: 'trending', count: 8 }, title: 'Plain: trending for everyone' }])
+        widgets([{ el: right, box: { name: 'plain', preset: 'bestsellers', count: 8 }, title: 'Plain: best sellers for everyone' }])
       ]);
     }
     var forYou = section('Picked for you', 'box');
@@ -223,17 +229,36 @@
     var listing = h('section', { 'aria-label': 'All products', id: 'listing' }, [h('h2', { text: 'All products' }), h('p', { class: 'loading', text: 'Loading…' })]);
     main.appendChild(listing);
     var filter = { category: path };
+    var brand = params().get('brand');
     return Promise.all([
       widgets([{ el: picks, box: { name: 'picks', preset: 'for_you', count: 4, filter: filter }, title: 'Top picks in ' + parts[parts.length - 1] + ' for you' }]),
-      catalog().then(function (all) {
-        var inCat = all.filter(function (p) {
-          return p.categories && p.categories.some(function (c) { return (c.join(' > ') + ' >').indexOf(path + ' >') === 0; });
-        });
-        listing.querySelector('.loading').remove();
-        listing.appendChild(h('p', { class: 'muted', text: inCat.length + ' products' }));
-        listing.appendChild(h('ul', { class: 'grid' }, inCat.map(tile)));
-      })
+      // The category page is a search without a query: the same personal ranking.
+      results(listing, { filters: brand ? { category: path, brand: brand } : { category: path }, limit: 48, facets: ['brand'], explain: true }, 'All products')
     ]);
+  }
+
+  // Renders a search answer (tiles with tracking codes, brand facet, the loosening message).
+  function results(target, req, title) {
+    return Tailor.search(req).then(function (res) {
+      var loading = target.querySelector('.loading');
+      if (loading) loading.remove();
+      if (res.message) target.appendChild(h('p', { class: 'notice', role: 'status', text: res.message }));
+      target.appendChild(h('p', { class: 'muted', text: res.total + ' products' }));
+      var brands = (res.facets && res.facets.brand) || [];
+      if (brands.length > 1) {
+        target.appendChild(h('ul', { class: 'chips', 'aria-label': 'Brands' }, brands.slice(0, 12).map(function (b) {
+          var q = params();
+          q.set('brand', b.value);
+          return h('li', {}, [h('a', { href: location.pathname + '?' + q.toString(), text: b.value + ' (' + b.count + ')' })]);
+        })));
+      }
+      target.appendChild(h('ul', { class: 'grid', id: 'results' }, res.items.map(tile)));
+      lastWhy.push({ title: title, items: res.items });
+      showWhy();
+      return res;
+    }).catch(function (e) {
+      target.appendChild(h('p', { class: 'muted', text: 'Search is unavailable: ' + e.message }));
+    });
   }
 
   function productPage() {
@@ -294,28 +319,16 @@
     });
   }
 
-  // TODO(search): switch to POST /v1/search (personalized ranking) once it exists; until then a
-  // title/brand/category filter over the public product list.
-  function searchProducts(q) {
-    var terms = q.toLowerCase().split(/\s+/).filter(Boolean);
-    return catalog().then(function (all) {
-      return all.filter(function (p) {
-        var text = (p.title + ' ' + (p.brand || '') + ' ' + topCategory(p)).toLowerCase();
-        return terms.every(function (t) { return text.indexOf(t) >= 0; });
-      });
-    });
-  }
   function searchPage() {
     var q = (params().get('q') || '').trim();
     document.getElementById('q').value = q;
     document.title = 'Search: ' + q + ' · Larder & Loom';
     main.appendChild(h('h1', { text: q ? 'Results for “' + q + '”' : 'Search' }));
     if (!q) return Promise.resolve();
-    return searchProducts(q).then(function (found) {
-      var shown = found.slice(0, 48);
-      Tailor.track('search', { query: q, shown: shown.map(function (p) { return p.id; }) });
-      main.appendChild(h('p', { class: 'muted', text: found.length + ' products' }));
-      main.appendChild(h('ul', { class: 'grid', id: 'results' }, shown.map(tile)));
+    var listing = h('section', { 'aria-label': 'Search results', id: 'listing' });
+    main.appendChild(listing);
+    var brand = params().get('brand');
+    return results(listing, { query: q, filters: brand ? { brand: brand } : null, limit: 48, facets: ['brand'], explain: true }, 'Search results').then(function () {
       var more = section('You might like');
       more.id = 'box-search-more';
       return widgets([{ el: more, box: { name: 'search_more', preset: 'for_you', count: 4 }, title: 'You might like' }]);
@@ -476,6 +489,7 @@
   // ---- boot ----
   saveCart(cart());
   navMenu();
+  suggestions();
   var path = location.pathname;
   var route = path === '/demo/' ? home
     : path === '/demo/category' ? categoryPage

@@ -367,8 +367,9 @@ pub fn search(
     let index = shop.search.index(&shop.catalog)?;
     let catalog = &shop.catalog;
     // Hard constraints and the business filter hold inside the index; stock is a facet filter.
-    let keep = |id: &ProductId| {
-        catalog.item(id.as_str()).is_some_and(|item| {
+    let item_of = |id: &ProductId, tag: Option<u32>| tag.or_else(|| catalog.item(id.as_str()));
+    let keep = |id: &ProductId, tag: Option<u32>| {
+        item_of(id, tag).is_some_and(|item| {
             catalog.product(item).is_some_and(|p| {
                 verdict(&prefs, p).allows()
                     && req.filter.matches(p)
@@ -376,8 +377,8 @@ pub fn search(
             })
         })
     };
-    let prior = |id: &ProductId| {
-        catalog.item(id.as_str()).map_or(0.0, |i| {
+    let prior = |id: &ProductId, tag: Option<u32>| {
+        item_of(id, tag).map_or(0.0, |i| {
             shop.models.trending.score(i, Scope::Global, now) as f32
         })
     };

@@ -49,6 +49,9 @@ enum BenchWhat {
     /// The server under load: a click plus 20 recommendations per request, closed loop and at a
     /// fixed rate, against a child `tailor serve` loaded with yoochoose.
     Serve(super::bench_serve::ServeBenchArgs),
+    /// Search speed on a generated 100,000-product catalog with simulated shoppers: indexing,
+    /// in-process and HTTP latency with personal reranking.
+    Search(super::bench_search::SearchBenchArgs),
     /// The session-kNN index at scale: a generated power-law click stream (default 50M clicks over
     /// 1M items), index build time, peak memory and prediction latency.
     Scale(super::bench_scale::ScaleArgs),
@@ -64,6 +67,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Replay { events } => replay(events)?,
         BenchWhat::Import { products } => super::import::bench(products)?,
         BenchWhat::Serve(s) => super::bench_serve::run(s)?,
+        BenchWhat::Search(s) => super::bench_search::run(s)?,
         BenchWhat::Scale(s) if super::bench_scale::is_child(&s) => {
             return super::bench_scale::child(&s);
         }

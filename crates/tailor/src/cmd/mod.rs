@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_scale;
+pub mod bench_search;
 pub mod bench_serve;
 pub mod demo;
 pub mod eval;
