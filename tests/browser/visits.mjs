@@ -396,7 +396,64 @@ await visit('a search query reranks after the session\'s clicks', async (context
   assert(plainTops[0] !== target, `the plain results already led with ${target}`);
 });
 
-pending('"exclude peanuts" removes peanut products from every widget', 'needs stated preferences (allergens and diets) in the engine and a preferences page');
+await visit('"exclude peanuts" removes peanut products from every widget', async (context) => {
+  const page = await context.newPage();
+  await page.goto(base + '/demo/');
+  await ready(page);
+  await acceptConsent(page);
+  const found = await api('/v1/search', { method: 'POST', body: JSON.stringify({ query: 'peanut', limit: 40 }) });
+  const peanuts = [];
+  for (const it of found.items) {
+    const p = await product(it.product_id);
+    if ((p.allergens || []).includes('peanuts')) peanuts.push(p);
+  }
+  assert(peanuts.length >= 2, `the demo shop has ${peanuts.length} peanut products`);
+  const hasPeanuts = async (ids) => {
+    const bad = [];
+    for (const id of ids) if (((await product(id)).allergens || []).includes('peanuts')) bad.push(id);
+    return bad;
+  };
+  const shown = async () => tileIds(page, '#main');
+  // The shopper looks at two peanut products, so peanut things are what Tailor would show.
+  let before = [];
+  for (const p of peanuts.slice(0, 2)) {
+    await page.goto(`${base}/demo/product/${encodeURIComponent(p.id)}`);
+    await ready(page);
+    before = before.concat(await shown());
+  }
+  await page.goto(base + '/demo/');
+  await ready(page);
+  before = before.concat(await shown());
+  const peanutBefore = await hasPeanuts(before);
+  console.log(`      before: ${peanutBefore.length} peanut products among ${before.length} tiles`);
+  assert(peanutBefore.length > 0, 'peanut products were shown before the preference');
+
+  await page.goto(base + '/demo/preferences');
+  await ready(page);
+  await page.check('#exclude_allergens-peanuts');
+  await page.click('#prefs-save');
+  await until(async () => ((await page.textContent('#prefs-status')) || '').startsWith('Saved'), 'the preferences to save');
+  await page.click('#panel-toggle');
+  await until(async () => ((await page.textContent('#panel-stated').catch(() => '')) || '').includes('peanuts'), 'the panel to show the stated preference');
+  await shot(page, '7-preferences-exclude-peanuts.png');
+
+  const category = peanuts[0].categories[0].join(' > ');
+  const pages = ['/demo/', '/demo/search?q=peanut', `/demo/category?c=${encodeURIComponent(category)}`,
+    `/demo/product/${encodeURIComponent(peanuts[0].id)}`, `/demo/product/${encodeURIComponent(peanuts[1].id)}`];
+  let tiles = 0;
+  for (const path of pages) {
+    await page.goto(base + path);
+    await ready(page);
+    const ids = (await shown()).filter((id) => !path.endsWith('/' + encodeURIComponent(id)));
+    tiles += ids.length;
+    const bad = await hasPeanuts(ids);
+    assert(bad.length === 0, `${path} still shows peanut products ${bad}`);
+  }
+  console.log(`      after: 0 peanut products among ${tiles} tiles on ${pages.length} pages`);
+  await page.goto(base + '/demo/search?q=peanut');
+  await ready(page);
+  await shot(page, '7-search-peanut-after-exclusion.png');
+});
 
 await browser.close();
 console.log('\nScreenshots:');

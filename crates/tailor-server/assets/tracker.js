@@ -11,7 +11,8 @@
  *   dataLayer  "false" to ignore window.dataLayer (default: listen to GA4 ecommerce events)
  *
  * Without consent nothing outlives the browser session: ids live in sessionStorage only.
- * API: window.Tailor.{track, click, scan, flush, recommend, search, suggest, render, renderAll, profile, consent, optOut,
+ * API: window.Tailor.{track, click, scan, flush, recommend, search, suggest, render, renderAll, profile,
+ * preferences, setPreferences, consent, optOut,
  * optIn, identify, reset, status}. DOM events on window: tailor:event, tailor:sent,
  * tailor:recommendations.
  */
@@ -593,6 +594,21 @@
     };
   }
 
+  // This visitor's stated preferences ({} before any), and replacing them. A write is an event
+  // on the server, so personalization learns from it and it merges on login.
+  function preferences() {
+    return request('GET', '/shoppers/' + encodeURIComponent(state.visitor) + '/preferences').then(function (r) {
+      return r.preferences;
+    });
+  }
+  function setPreferences(p) {
+    if (state.optedOut) return Promise.reject(new Error('opted out'));
+    return request('PUT', '/shoppers/' + encodeURIComponent(state.visitor) + '/preferences', p).then(function (r) {
+      emit('tailor:preferences', r);
+      return r.preferences;
+    });
+  }
+
   // What Tailor currently believes about this visitor, or null before its first event.
   function profile() {
     return request('GET', '/visitors/' + encodeURIComponent(state.visitor)).catch(function (e) {
@@ -655,6 +671,8 @@
     renderAll: renderAll,
     widgets: widgets,
     profile: profile,
+    preferences: preferences,
+    setPreferences: setPreferences,
     consent: consent,
     optOut: optOut,
     optIn: optIn,

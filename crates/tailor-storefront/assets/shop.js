@@ -116,6 +116,7 @@
         item.brand ? h('span', { class: 'brand', text: item.brand }) : null,
         h('span', { class: 'title', text: item.title }),
         why ? h('span', { class: 'why', text: why }) : null,
+        (item.warnings || []).indexOf('allergens_unknown') >= 0 ? h('span', { class: 'warn', text: 'allergens not listed' }) : null,
         h('span', { class: 'price' + (item.sale_price ? ' sale' : '') }, [money(price, item.currency), item.sale_price ? h('s', { text: money(item.price, item.currency) }) : null])
       ])
     ]);
@@ -335,6 +336,58 @@
     });
   }
 
+  // Stated preferences: hard constraints (allergens, diets, a price ceiling) hold in every
+  // widget at once; favourite brands lift them.
+  function preferencesPage() {
+    document.title = 'Your preferences · Larder & Loom';
+    main.appendChild(h('h1', { text: 'Your preferences' }));
+    main.appendChild(h('p', { class: 'muted', text: 'Tell us what you never want to see and what you like. Everything in this shop follows it at once, and you can change it any time.' }));
+    return Tailor.preferences().then(function (p) {
+      p = p || {};
+      var has = function (list, v) { return (list || []).indexOf(v) >= 0; };
+      var checks = function (name, values, chosen, label, cls) {
+        return h('fieldset', { class: 'prefs' }, [h('legend', { text: label })].concat(values.map(function (v) {
+          var id = name + '-' + v.replace(/\W+/g, '-');
+          return h('label', { for: id, class: 'check ' + (cls || '') }, [h('input', { type: 'checkbox', id: id, name: name, value: v, checked: has(chosen, v) }), v]);
+        })));
+      };
+      var form = h('form', { id: 'prefs-form' }, [
+        checks('exclude_allergens', cfg.allergens, p.exclude_allergens, 'Never show me products with', 'cap'),
+        checks('diets', cfg.diets, p.diets, 'Food must be', 'cap'),
+        checks('favorite_brands', cfg.brands.slice(0, 24), p.favorite_brands, 'Brands I like'),
+        h('fieldset', { class: 'prefs' }, [h('legend', { text: 'Most I want to pay for one product' }),
+          h('label', { for: 'max_price' }, ['€ ', h('input', { type: 'number', id: 'max_price', name: 'max_price', min: '0', step: '0.01', value: p.max_price != null ? String(p.max_price) : '' })])]),
+        h('fieldset', { class: 'prefs' }, [h('legend', { text: 'Food whose allergens are unknown' }),
+          h('label', { class: 'check', for: 'unknown-exclude' }, [h('input', { type: 'radio', id: 'unknown-exclude', name: 'unknown_allergens', value: 'exclude', checked: p.unknown_allergens !== 'warn' }), 'hide it']),
+          h('label', { class: 'check', for: 'unknown-warn' }, [h('input', { type: 'radio', id: 'unknown-warn', name: 'unknown_allergens', value: 'warn', checked: p.unknown_allergens === 'warn' }), 'show it with a warning'])]),
+        h('button', { type: 'submit', id: 'prefs-save', text: 'Save preferences' }),
+        h('p', { id: 'prefs-status', role: 'status', class: 'muted' })
+      ]);
+      form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        var picked = function (name) {
+          return Array.prototype.map.call(form.querySelectorAll('input[name="' + name + '"]:checked'), function (i) { return i.value; });
+        };
+        var body = {
+          exclude_allergens: picked('exclude_allergens'),
+          diets: picked('diets'),
+          favorite_brands: picked('favorite_brands'),
+          unknown_allergens: picked('unknown_allergens')[0] || 'exclude'
+        };
+        var max = form.querySelector('#max_price').value;
+        if (max) body.max_price = Number(max);
+        var status = document.getElementById('prefs-status');
+        Tailor.setPreferences(body).then(function () {
+          status.textContent = 'Saved. Every page now follows your preferences.';
+          refreshPanel();
+        }, function (e) {
+          status.textContent = 'Could not save: ' + e.message;
+        });
+      });
+      main.appendChild(form);
+    });
+  }
+
   function cartPage() {
     document.title = 'Cart · Larder & Loom';
     main.appendChild(h('h1', { text: 'Your cart' }));
@@ -442,6 +495,7 @@
           return (SOURCE_LABELS[k] || k) + ' ' + e.sources[k].toFixed(2);
         });
         if (e.affinity) parts.push('your tastes ' + e.affinity.toFixed(2));
+        if (e.stated) parts.push('your stated preferences ' + e.stated.toFixed(2));
         if (e.popularity) parts.push('popularity ' + e.popularity.toFixed(2));
         return h('li', {}, [it.title, h('small', { text: parts.join(' · ') + ' = ' + (e.total || it.score).toFixed(2) })]);
       })));
@@ -478,6 +532,14 @@
         body.appendChild(cats);
         body.appendChild(h('h3', { text: 'Favourite brands' }));
         body.appendChild(bars(prof && prof.brand_affinity, 'Brand affinity'));
+        body.appendChild(h('h3', { text: 'Stated preferences' }));
+        var sp = (prof && prof.preferences) || {};
+        var stated = [];
+        if ((sp.exclude_allergens || []).length) stated.push('no ' + sp.exclude_allergens.join(', '));
+        if ((sp.diets || []).length) stated.push(sp.diets.join(', '));
+        if (sp.max_price != null) stated.push('at most ' + money(sp.max_price));
+        if ((sp.favorite_brands || []).length) stated.push('likes ' + sp.favorite_brands.join(', '));
+        body.appendChild(stated.length ? h('ul', { id: 'panel-stated' }, stated.map(function (t) { return h('li', { text: t }); })) : h('p', { class: 'muted', id: 'panel-stated', text: 'None stated. ' }, [h('a', { href: '/demo/preferences', text: 'Set some' })]));
         body.appendChild(whyBox);
       });
     }).catch(function (e) {
@@ -496,7 +558,8 @@
     : path.indexOf('/demo/product/') === 0 ? productPage
     : path === '/demo/search' ? searchPage
     : path === '/demo/cart' ? cartPage
-    : path === '/demo/checkout' ? checkoutPage : home;
+    : path === '/demo/checkout' ? checkoutPage
+    : path === '/demo/preferences' ? preferencesPage : home;
   main.textContent = '';
   Promise.resolve(route()).then(function () {
     document.body.setAttribute('data-ready', 'true');

@@ -92,6 +92,19 @@ pub fn category_menu(products: &[Product]) -> Value {
     )
 }
 
+/// Brands of visible products, most products first, for the preferences page.
+pub fn brands(products: &[Product]) -> Vec<String> {
+    let mut n: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in products.iter().filter(|p| !p.hidden) {
+        if let Some(b) = p.brand.as_deref().filter(|b| !b.trim().is_empty()) {
+            *n.entry(b).or_default() += 1;
+        }
+    }
+    let mut v: Vec<(&str, usize)> = n.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v.into_iter().map(|(b, _)| b.to_string()).collect()
+}
+
 /// The storefront's routes, all under `/demo/`; merge them into the API router.
 pub fn router(sf: Storefront) -> Router {
     let config = json!({
@@ -99,6 +112,9 @@ pub fn router(sf: Storefront) -> Router {
         "endpoint": sf.endpoint,
         "shop_name": "Larder & Loom",
         "categories": category_menu(&sf.products),
+        "brands": brands(&sf.products),
+        "allergens": tailor_model::Allergen::ALL.map(|a| a.as_str()),
+        "diets": tailor_model::Diet::ALL.map(|d| d.as_str()),
     });
     // `</` inside an inline script would end it early.
     let inline = config.to_string().replace("</", "<\\/");
@@ -118,6 +134,7 @@ pub fn router(sf: Storefront) -> Router {
         .route("/demo/search", get(page))
         .route("/demo/cart", get(page))
         .route("/demo/checkout", get(page))
+        .route("/demo/preferences", get(page))
         .route("/demo/product/{id}", get(product_page))
         .route("/demo/config.json", get(config_json))
         .route("/demo/assets/shop.js", get(shop_js))

@@ -38,6 +38,7 @@ pub fn profile_json(shop: &ShopState, s: &ShopperState) -> Value {
         "category_affinity": top(s.category_affinity(now).into_iter().map(|(c, w)| (cat.category_name(c).to_string(), w))),
         "brand_affinity": top(s.brand_affinity(now)),
         "recent_queries": s.queries,
+        "preferences": s.preferences,
         "events": s.events,
     })
 }
