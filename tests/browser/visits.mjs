@@ -316,7 +316,7 @@ await visit('docs/INTEGRATION.md snippets run as written', async (context) => {
   // A snippet is the fenced block right after a `<!-- test: NAME -->` marker.
   const snippets = {};
   for (const m of doc.matchAll(/<!-- test: ([\w-]+) -->\s*```\w*\n([\s\S]*?)```/g)) snippets[m[1]] = m[2];
-  for (const need of ['feed', 'tracker', 'widgets', 'api']) assert(snippets[need], `INTEGRATION.md has no "${need}" snippet`);
+  for (const need of ['feed', 'tracker', 'widgets', 'api', 'search', 'preferences']) assert(snippets[need], `INTEGRATION.md has no "${need}" snippet`);
   const env = { ...process.env, TAILOR: base, TAILOR_ADMIN_KEY: adminKey, TAILOR_PUBLIC_KEY: publicKey };
   const out = execFileSync('bash', ['-euo', 'pipefail', '-c', snippets.feed], { env, encoding: 'utf8' });
   assert(JSON.parse(out.trim().split('\n').pop()).inserted + JSON.parse(out.trim().split('\n').pop()).updated === 2, `feed upload said ${out}`);
@@ -325,7 +325,7 @@ await visit('docs/INTEGRATION.md snippets run as written', async (context) => {
 
   // The tracker and widget snippets on a shop of another origin, as they would really run.
   const fill = (s) => s.replaceAll('https://tailor.example.com', base).replaceAll('tpk_YOUR_PUBLIC_KEY', publicKey);
-  const html = `<!doctype html><html lang="en"><head><title>Shop</title></head><body>${fill(snippets.tracker)}${fill(snippets.widgets)}</body></html>`;
+  const html = `<!doctype html><html lang="en"><head><title>Shop</title></head><body>${fill(snippets.tracker)}${fill(snippets.widgets)}${fill(snippets.search)}${fill(snippets.preferences)}</body></html>`;
   // A real second origin (another port, and `localhost` rather than 127.0.0.1), so CORS applies.
   const shop = createServer((req, res) => {
     res.writeHead(req.url.startsWith('/product/') ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
@@ -339,6 +339,12 @@ await visit('docs/INTEGRATION.md snippets run as written', async (context) => {
   await until(() => sent.some((e) => e.type === 'view' && e.product_id === 'sock-42'), 'the view from data-tailor-view');
   const handed = await until(() => page.evaluate(() => window.shopRecs), 'recommendations handed to the shop code');
   assert(handed.boxes[0].items.length > 0, 'JSON handed over');
+  const searched = await until(() => page.evaluate(() => window.shopSearch), 'the search answer handed to the shop code');
+  assert(searched.items.some((it) => it.product_id.startsWith('sock-')), `search found ${searched.items.map((it) => it.product_id)}`);
+  await until(() => page.evaluate(() => document.querySelectorAll('#hits [data-tailor-tracking]').length > 0), 'the search results to render');
+  assert(Array.isArray(await until(() => page.evaluate(() => window.shopSuggestions), 'suggestions')), 'suggestions are a list');
+  const saved = await until(() => page.evaluate(() => window.shopPrefs), 'the preferences to save');
+  assert(saved.exclude_allergens.includes('peanuts') && saved.diets.includes('vegetarian'), `saved ${JSON.stringify(saved)}`);
   const vid = await page.evaluate(() => Tailor.status().visitor_id);
   const prof = await until(() => api(`/v1/visitors/${vid}`), 'the shop visitor profile');
   assert(prof.recently_viewed.includes('sock-42'), 'the server saw the view');
