@@ -109,6 +109,9 @@ pub struct SearchState {
     settings: SearchSettings,
     analyzer: Analyzer,
     index: OnceLock<Arc<SearchIndex>>,
+    /// Each category path with the analysed words of its last name, for zero-result
+    /// fallbacks; dropped when a product is written.
+    category_terms: OnceLock<Vec<(String, Vec<String>)>>,
     /// What shoppers did after each query, and the queries for completions.
     pub queries: QueryClicks,
 }
@@ -153,6 +156,7 @@ impl SearchState {
             analyzer: Analyzer::new(settings.language),
             settings,
             index: OnceLock::new(),
+            category_terms: OnceLock::new(),
             queries: QueryClicks::default(),
         }
     }
@@ -168,6 +172,7 @@ impl SearchState {
         if settings.language != self.settings.language {
             self.analyzer = Analyzer::new(settings.language);
             self.index = OnceLock::new();
+            self.category_terms = OnceLock::new();
         } else if let Some(index) = self.index.get() {
             index.set_synonyms(&settings.synonyms);
         }
@@ -203,8 +208,25 @@ impl SearchState {
         self.index = OnceLock::from(Arc::new(index));
     }
 
+    /// Each category path of `catalog` with the analysed words of its last name.
+    pub fn category_terms(&self, catalog: &Catalog) -> &[(String, Vec<String>)] {
+        self.category_terms.get_or_init(|| {
+            catalog
+                .category_names()
+                .map(|name| {
+                    let leaf = name
+                        .rsplit(crate::catalog::CATEGORY_SEPARATOR)
+                        .next()
+                        .unwrap_or(name);
+                    (name.to_string(), self.analyzer.terms(leaf))
+                })
+                .collect()
+        })
+    }
+
     /// A product was written: the built index gets it at once (searchable after a refresh).
-    pub fn upsert(&self, item: Item, p: &Product) -> Result<(), SearchError> {
+    pub fn upsert(&mut self, item: Item, p: &Product) -> Result<(), SearchError> {
+        self.category_terms = OnceLock::new();
         match self.index.get() {
             Some(i) => i.upsert_tagged(p, item),
             None => Ok(()),

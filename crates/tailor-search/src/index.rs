@@ -509,21 +509,26 @@ impl SearchIndex {
         validate(q)?;
         let searcher = self.reader.searcher();
         let (clauses, qt) = self.analyse(&q.text, &searcher);
-        let levels: &[Relaxation] = match clauses.len() {
-            0 => &[Relaxation::Browse],
-            1 | 2 => &[Relaxation::None, Relaxation::AnyTerm, Relaxation::Browse],
-            _ => &[
+        // One clause: "any term" is "every term", so it is not tried twice.
+        let mut levels: Vec<Relaxation> = match clauses.len() {
+            0 => vec![Relaxation::Browse],
+            1 => vec![Relaxation::None, Relaxation::Browse],
+            2 => vec![Relaxation::None, Relaxation::AnyTerm, Relaxation::Browse],
+            _ => vec![
                 Relaxation::None,
                 Relaxation::AllButOne,
                 Relaxation::AnyTerm,
                 Relaxation::Browse,
             ],
         };
+        if !q.browse_fallback && !clauses.is_empty() {
+            levels.pop();
+        }
         let filters = Compiled::new(&q.filters);
         let table = self.table.read();
         let mut matches: Vec<Match> = Vec::new();
         let mut relaxation = Relaxation::Browse;
-        for &level in levels {
+        for &level in &levels {
             let query = self.text_query(&clauses, &qt, level);
             matches = searcher
                 .search(&*query, &AllMatches)?
@@ -542,6 +547,11 @@ impl SearchIndex {
             if matches.iter().any(|m| m.mask == ALL) {
                 break;
             }
+        }
+        if relaxation != Relaxation::Browse && !matches.iter().any(|m| m.mask == ALL) {
+            // Every level failed and the caller picks its own fallback.
+            relaxation = Relaxation::Browse;
+            matches.clear();
         }
         let facets = facets(&matches, q, &table.names.names);
         drop(table);

@@ -113,6 +113,9 @@ pub struct SearchQuery {
     pub candidates: usize,
     /// Collapse variants to one tile per group.
     pub collapse_groups: bool,
+    /// When no term matches anything, answer with the browse order (`true`, the default) or
+    /// with nothing, for a caller that picks its own fallback (still `Relaxation::Browse`).
+    pub browse_fallback: bool,
 }
 
 impl SearchQuery {
@@ -127,6 +130,7 @@ impl SearchQuery {
             offset: 0,
             candidates: DEFAULT_CANDIDATES,
             collapse_groups: true,
+            browse_fallback: true,
         }
     }
 }

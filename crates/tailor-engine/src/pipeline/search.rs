@@ -319,41 +319,26 @@ impl SearchRequest {
     }
 }
 
-/// The category whose name best matches the query's terms (typos allowed), for a search that
-/// matched no product.
-fn closest_category(shop: &ShopState, text: &str) -> Option<String> {
-    let terms: Vec<String> = shop
-        .search
-        .query_key(text)
-        .split(' ')
-        .map(String::from)
-        .collect();
-    if terms.iter().all(String::is_empty) {
-        return None;
-    }
-    let mut best: Option<(usize, usize, String)> = None;
-    for name in shop.catalog.category_names() {
-        let leaf = name
-            .rsplit(crate::catalog::CATEGORY_SEPARATOR)
-            .next()
-            .unwrap_or(name);
-        let words = shop.search.query_key(leaf);
+/// The category whose name best matches the query's analysed terms (typos allowed), for a
+/// search that matched no product.
+fn closest_category(shop: &ShopState, terms: &[String]) -> Option<String> {
+    let names = shop.search.category_terms(&shop.catalog);
+    let mut best: Option<(usize, usize, &str)> = None;
+    for (name, words) in names.iter() {
         let hit = terms
             .iter()
             .filter(|t| {
-                words.split(' ').any(|w| {
-                    let k = tailor_search::analysis::allowed_edits(t.chars().count()).max(1);
-                    !w.is_empty() && (w == *t || within_edits(w, t, k))
-                })
+                let k = tailor_search::analysis::allowed_edits(t.chars().count()).max(1);
+                words.iter().any(|w| w == *t || within_edits(w, t, k))
             })
             .count();
         // Most terms matched, then the most specific (deepest) category.
         let depth = name.matches(crate::catalog::CATEGORY_SEPARATOR).count();
-        if hit > 0 && best.as_ref().is_none_or(|b| (hit, depth) > (b.0, b.1)) {
-            best = Some((hit, depth, name.to_string()));
+        if hit > 0 && best.is_none_or(|b| (hit, depth) > (b.0, b.1)) {
+            best = Some((hit, depth, name.as_str()));
         }
     }
-    best.map(|b| b.2)
+    best.map(|b| b.2.to_string())
 }
 
 /// Runs a search or browse request for one shopper.
@@ -394,24 +379,29 @@ pub fn search(
     q.limit = wanted;
     q.candidates = RERANK_DEPTH;
     q.collapse_groups = req.collapse;
+    // The index does not browse when nothing matches: the fallback is chosen here.
+    q.browse_fallback = false;
     let mut result = index.search_with(&q, hooks)?;
     let mut fallback = None;
     if result.relaxation == Relaxation::Browse && !result.terms.is_empty() {
         // Nothing matched any term: popular products of the closest category, else the shop's.
-        fallback = Some(Fallback::Popular);
-        if let Some(c) = closest_category(shop, &req.text) {
-            let mut fq = q.clone();
-            fq.text.clear();
+        let mut fq = q.clone();
+        fq.text.clear();
+        let category = closest_category(shop, &result.terms);
+        if let Some(c) = &category {
             fq.filters.categories = vec![
                 c.split(crate::catalog::CATEGORY_SEPARATOR)
                     .map(str::to_string)
                     .collect(),
             ];
-            let r = index.search_with(&fq, hooks)?;
-            if r.total > 0 {
-                fallback = Some(Fallback::Category(c));
-                result = r;
-            }
+            result = index.search_with(&fq, hooks)?;
+        }
+        if result.total > 0 && category.is_some() {
+            fallback = category.map(Fallback::Category);
+        } else {
+            fq.filters.categories = req.filters.categories.clone();
+            result = index.search_with(&fq, hooks)?;
+            fallback = Some(Fallback::Popular);
         }
     }
     let browse = result.relaxation == Relaxation::Browse;
