@@ -29,9 +29,11 @@
 //! ```
 #![warn(missing_docs)]
 
+mod codec;
 mod keys;
 mod sqlite;
 
+pub use codec::CodecError;
 pub use keys::{ApiKey, KeyInfo, KeyRole};
 pub use sqlite::{Durability, SqliteStore};
 
@@ -46,6 +48,9 @@ pub enum StoreError {
     /// A stored row could not be decoded (corruption or a format change).
     #[error("stored data is unreadable: {0}")]
     Decode(#[from] serde_json::Error),
+    /// A stored event body could not be decoded (corruption or a newer format).
+    #[error("stored event is unreadable: {0}")]
+    Corrupt(#[from] CodecError),
     /// The writer thread is gone (the store is shutting down).
     #[error("the store is closed")]
     Closed,

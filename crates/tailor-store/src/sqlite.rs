@@ -5,9 +5,11 @@
 //! makes durable ingest fast. Everything else uses a second connection; WAL lets it read while
 //! the writer writes.
 
+use crate::codec::{self, CodecError};
 use crate::keys::{hash_secret, new_secret};
 use crate::{ApiKey, KeyInfo, KeyRole, Result, Seq, Store, StoreError, UpsertStats};
 use parking_lot::Mutex;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::mpsc;
@@ -145,6 +147,7 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>) {
 fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Vec<Option<Seq>>>> {
     let tx = conn.transaction()?;
     let mut out = Vec::with_capacity(group.len());
+    let mut body = Vec::with_capacity(256);
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO events(shop, event_id, body) VALUES (?1, ?2, ?3)",
@@ -156,8 +159,10 @@ fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Ve
             shop.execute(params![req.shop.as_str(), now_millis()])?;
             let mut seqs = Vec::with_capacity(req.events.len());
             for e in &req.events {
-                let body = serde_json::to_string(e)?;
-                let changed = insert.execute(params![req.shop.as_str(), e.event_id, body])?;
+                body.clear();
+                codec::encode(e, &mut body);
+                let changed =
+                    insert.execute(params![req.shop.as_str(), e.event_id, body.as_slice()])?;
                 seqs.push((changed == 1).then(|| tx.last_insert_rowid()));
             }
             out.push(seqs);
@@ -165,6 +170,17 @@ fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Ve
     }
     tx.commit()?;
     Ok(out)
+}
+
+/// A stored event body: binary ([`codec`]) since that format exists, JSON text before it.
+fn decode_event(body: ValueRef<'_>) -> Result<Event> {
+    match body {
+        ValueRef::Blob(b) => Ok(codec::decode(b)?),
+        ValueRef::Text(t) => Ok(serde_json::from_slice(t)?),
+        other => Err(StoreError::Corrupt(CodecError::Type(
+            other.data_type().to_string(),
+        ))),
+    }
 }
 
 fn decode_product(body: &str) -> Result<Product> {
@@ -386,8 +402,7 @@ impl Store for SqliteStore {
         let mut n = 0;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
-            let body = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            f(seq, serde_json::from_str(body)?);
+            f(seq, decode_event(row.get_ref(1)?)?);
             n += 1;
         }
         Ok(n)
