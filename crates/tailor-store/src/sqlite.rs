@@ -7,7 +7,7 @@
 
 use crate::codec::{self, CodecError};
 use crate::keys::{hash_secret, new_secret};
-use crate::{ApiKey, KeyInfo, KeyRole, Result, Seq, Store, StoreError, UpsertStats};
+use crate::{ApiKey, AppendDone, KeyInfo, KeyRole, Result, Seq, Store, StoreError, UpsertStats};
 use parking_lot::Mutex;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS identity_links(
 struct AppendRequest {
     shop: ShopId,
     events: Vec<Event>,
-    reply: mpsc::SyncSender<Result<Vec<Option<Seq>>, String>>,
+    done: AppendDone,
 }
 
 /// The embedded SQLite store. Cheap to share behind an `Arc`.
@@ -131,13 +131,13 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>) {
         match commit_group(&mut conn, &group) {
             Ok(results) => {
                 for (req, res) in group.into_iter().zip(results) {
-                    let _ = req.reply.send(Ok(res));
+                    (req.done)(req.events, Ok(res));
                 }
             }
             Err(e) => {
                 let msg = e.to_string();
                 for req in group {
-                    let _ = req.reply.send(Err(msg.clone()));
+                    (req.done)(req.events, Err(StoreError::Write(msg.clone())));
                 }
             }
         }
@@ -373,20 +373,34 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let (reply, rx) = mpsc::sync_channel(1);
+        self.append_events_then(
+            shop,
+            events,
+            Box::new(move |_, result| {
+                let _ = reply.send(result);
+            }),
+        );
+        rx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    fn append_events_then(&self, shop: &ShopId, events: Vec<Event>, done: AppendDone) {
+        if events.is_empty() {
+            return done(events, Ok(Vec::new()));
+        }
         let req = AppendRequest {
             shop: shop.clone(),
             events,
-            reply,
+            done,
         };
-        self.writer
-            .lock()
-            .as_ref()
-            .ok_or(StoreError::Closed)?
-            .send(req)
-            .map_err(|_| StoreError::Closed)?;
-        rx.recv()
-            .map_err(|_| StoreError::Closed)?
-            .map_err(StoreError::Write)
+        let writer = self.writer.lock();
+        let Some(tx) = writer.as_ref() else {
+            drop(writer);
+            return (req.done)(req.events, Err(StoreError::Closed));
+        };
+        if let Err(mpsc::SendError(req)) = tx.send(req) {
+            drop(writer);
+            (req.done)(req.events, Err(StoreError::Closed));
+        }
     }
 
     fn replay_events(

@@ -287,3 +287,32 @@ fn sqlite_reports_an_unreadable_event_body() {
     let err = store.replay_events(&s, 0, &mut |_, _| {}).unwrap_err();
     assert!(matches!(err, tailor_store::StoreError::Corrupt(_)), "{err}");
 }
+
+#[test]
+fn sqlite_append_then_hands_the_events_back_after_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let s = shop("then");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let batch = vec![view(Some("a"), "v", "p"), view(Some("a"), "v", "q")];
+    let tx2 = tx.clone();
+    store.append_events_then(
+        &s,
+        batch.clone(),
+        Box::new(move |events, result| tx2.send((events, result)).unwrap()),
+    );
+    let (events, result) = rx.recv().unwrap();
+    assert_eq!(events, batch);
+    let seqs = result.unwrap();
+    // Committed by the time `done` runs; the repeated event id inside the batch is a duplicate.
+    assert!(seqs[0].is_some() && seqs[1].is_none());
+    assert_eq!(store.count_events(&s).unwrap(), 1);
+    // An empty batch is answered at once.
+    store.append_events_then(
+        &s,
+        Vec::new(),
+        Box::new(move |events, result| tx.send((events, result)).unwrap()),
+    );
+    let (events, result) = rx.recv().unwrap();
+    assert!(events.is_empty() && result.unwrap().is_empty());
+}
