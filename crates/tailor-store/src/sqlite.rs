@@ -154,9 +154,14 @@ fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Ve
         )?;
         let mut shop =
             tx.prepare_cached("INSERT OR IGNORE INTO shops(id, created_at) VALUES (?1, ?2)")?;
+        let mut registered: Vec<&ShopId> = Vec::new();
         for req in group {
-            // A shop exists once anything is stored for it, so start-up replay finds it.
-            shop.execute(params![req.shop.as_str(), now_millis()])?;
+            // A shop exists once anything is stored for it, so start-up replay finds it. Once
+            // per shop and group: most groups are many requests for one shop.
+            if !registered.contains(&&req.shop) {
+                shop.execute(params![req.shop.as_str(), now_millis()])?;
+                registered.push(&req.shop);
+            }
             let mut seqs = Vec::with_capacity(req.events.len());
             for e in &req.events {
                 body.clear();
