@@ -21,7 +21,13 @@ fn check_id(s: &str) -> Result<(), IdError> {
         Err(IdError::Empty)
     } else if s.len() > MAX_ID_LEN {
         Err(IdError::TooLong)
-    } else if s.chars().any(char::is_control) {
+    }
+    // Bytes first: ids are nearly always ASCII, and replay checks every stored one. Only
+    // non-ASCII text can hold the C1 controls (U+0080..U+009F).
+    // (A fold without early exit, so the compiler can vectorise it.)
+    else if s.bytes().fold(false, |c, b| c | (b < 0x20) | (b == 0x7f))
+        || (!s.is_ascii() && s.chars().any(char::is_control))
+    {
         Err(IdError::Control)
     } else {
         Ok(())
@@ -111,6 +117,10 @@ mod tests {
             Err(IdError::TooLong)
         );
         assert_eq!(ProductId::new("a\nb"), Err(IdError::Control));
+        assert_eq!(ProductId::new("a\u{7f}"), Err(IdError::Control));
+        assert_eq!(ProductId::new("ü\u{85}"), Err(IdError::Control));
+        assert_eq!(ProductId::new("\u{9f}"), Err(IdError::Control));
+        assert!(ProductId::new("ü\u{a0}").is_ok());
         assert!(ProductId::new("x".repeat(MAX_ID_LEN)).is_ok());
     }
 

@@ -385,6 +385,14 @@ impl CoOccurrence {
         if k == 0 {
             return;
         }
+        // Most bumps are of tail items that cannot enter: reject them without searching the
+        // list. An item in the list other than the last already ranks before the last.
+        if self.popular.len() == k {
+            let last = self.popular[k - 1];
+            if item != last && !self.popular_before(item, last) {
+                return;
+            }
+        }
         let mut pos = match self.popular.iter().position(|&x| x == item) {
             Some(p) => p,
             None if self.popular.len() < k => {

@@ -99,12 +99,19 @@ fn better(a: &(u32, f64), b: &(u32, f64)) -> Ordering {
 
 impl Table {
     fn add(&mut self, item: u32, w: f64, kept: usize) {
-        let old = self.scores.get(&item).copied();
-        let new = old.unwrap_or(0.0) + w;
-        if old == Some(new) {
-            return;
-        }
-        self.scores.insert(item, new);
+        // One hash lookup per event (this runs for every view, at replay speed).
+        let (old, new) = match self.scores.entry(item) {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let old = *o.get();
+                let new = old + w;
+                if old == new {
+                    return;
+                }
+                o.insert(new);
+                (Some(old), new)
+            }
+            std::collections::hash_map::Entry::Vacant(v) => (None, *v.insert(w)),
+        };
         let entry = (item, new);
         let found = old.and_then(|o| self.top.binary_search_by(|p| better(p, &(item, o))).ok());
         let mut pos = match found {

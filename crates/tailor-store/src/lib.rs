@@ -29,9 +29,11 @@
 //! ```
 #![warn(missing_docs)]
 
+mod codec;
 mod keys;
 mod sqlite;
 
+pub use codec::CodecError;
 pub use keys::{ApiKey, KeyInfo, KeyRole};
 pub use sqlite::{Durability, SqliteStore};
 
@@ -46,6 +48,9 @@ pub enum StoreError {
     /// A stored row could not be decoded (corruption or a format change).
     #[error("stored data is unreadable: {0}")]
     Decode(#[from] serde_json::Error),
+    /// A stored event body could not be decoded (corruption or a newer format).
+    #[error("stored event is unreadable: {0}")]
+    Corrupt(#[from] CodecError),
     /// The writer thread is gone (the store is shutting down).
     #[error("the store is closed")]
     Closed,
@@ -62,6 +67,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Position of an event in a shop's log; strictly increasing in commit order.
 pub type Seq = i64;
+
+/// Receives the outcome of [`Store::append_events_then`], with the events handed back so the
+/// caller can apply them without having cloned them.
+pub type AppendDone = Box<dyn FnOnce(Vec<Event>, Result<Vec<Option<Seq>>>) + Send>;
 
 /// What an upsert did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +119,15 @@ pub trait Store: Send + Sync + 'static {
     /// its sequence number, or `None` when its `event_id` was already stored (an idempotent retry).
     /// Returns only after the commit.
     fn append_events(&self, shop: &ShopId, events: Vec<Event>) -> Result<Vec<Option<Seq>>>;
+    /// [`append_events`](Self::append_events) without blocking the caller: `done` receives the
+    /// events back with the outcome once the commit returned. [`SqliteStore`] runs `done` on its
+    /// writer thread, so `done` must be quick (an async server sends it on a oneshot channel and
+    /// keeps its threads free, with no blocking-pool hop per request). The default implementation
+    /// appends on the caller's thread.
+    fn append_events_then(&self, shop: &ShopId, events: Vec<Event>, done: AppendDone) {
+        let result = self.append_events(shop, events.clone());
+        done(events, result);
+    }
     /// Calls `f` for every event with a sequence number above `after`, in log order.
     fn replay_events(
         &self,

@@ -5,9 +5,11 @@
 //! makes durable ingest fast. Everything else uses a second connection; WAL lets it read while
 //! the writer writes.
 
+use crate::codec::{self, CodecError};
 use crate::keys::{hash_secret, new_secret};
-use crate::{ApiKey, KeyInfo, KeyRole, Result, Seq, Store, StoreError, UpsertStats};
+use crate::{ApiKey, AppendDone, KeyInfo, KeyRole, Result, Seq, Store, StoreError, UpsertStats};
 use parking_lot::Mutex;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::mpsc;
@@ -41,7 +43,7 @@ CREATE TABLE IF NOT EXISTS identity_links(
 struct AppendRequest {
     shop: ShopId,
     events: Vec<Event>,
-    reply: mpsc::SyncSender<Result<Vec<Option<Seq>>, String>>,
+    done: AppendDone,
 }
 
 /// The embedded SQLite store. Cheap to share behind an `Arc`.
@@ -129,13 +131,13 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>) {
         match commit_group(&mut conn, &group) {
             Ok(results) => {
                 for (req, res) in group.into_iter().zip(results) {
-                    let _ = req.reply.send(Ok(res));
+                    (req.done)(req.events, Ok(res));
                 }
             }
             Err(e) => {
                 let msg = e.to_string();
                 for req in group {
-                    let _ = req.reply.send(Err(msg.clone()));
+                    (req.done)(req.events, Err(StoreError::Write(msg.clone())));
                 }
             }
         }
@@ -145,19 +147,27 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>) {
 fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Vec<Option<Seq>>>> {
     let tx = conn.transaction()?;
     let mut out = Vec::with_capacity(group.len());
+    let mut body = Vec::with_capacity(256);
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO events(shop, event_id, body) VALUES (?1, ?2, ?3)",
         )?;
         let mut shop =
             tx.prepare_cached("INSERT OR IGNORE INTO shops(id, created_at) VALUES (?1, ?2)")?;
+        let mut registered: Vec<&ShopId> = Vec::new();
         for req in group {
-            // A shop exists once anything is stored for it, so start-up replay finds it.
-            shop.execute(params![req.shop.as_str(), now_millis()])?;
+            // A shop exists once anything is stored for it, so start-up replay finds it. Once
+            // per shop and group: most groups are many requests for one shop.
+            if !registered.contains(&&req.shop) {
+                shop.execute(params![req.shop.as_str(), now_millis()])?;
+                registered.push(&req.shop);
+            }
             let mut seqs = Vec::with_capacity(req.events.len());
             for e in &req.events {
-                let body = serde_json::to_string(e)?;
-                let changed = insert.execute(params![req.shop.as_str(), e.event_id, body])?;
+                body.clear();
+                codec::encode(e, &mut body);
+                let changed =
+                    insert.execute(params![req.shop.as_str(), e.event_id, body.as_slice()])?;
                 seqs.push((changed == 1).then(|| tx.last_insert_rowid()));
             }
             out.push(seqs);
@@ -165,6 +175,17 @@ fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Ve
     }
     tx.commit()?;
     Ok(out)
+}
+
+/// A stored event body: binary ([`codec`]) since that format exists, JSON text before it.
+fn decode_event(body: ValueRef<'_>) -> Result<Event> {
+    match body {
+        ValueRef::Blob(b) => Ok(codec::decode(b)?),
+        ValueRef::Text(t) => Ok(serde_json::from_slice(t)?),
+        other => Err(StoreError::Corrupt(CodecError::Type(
+            other.data_type().to_string(),
+        ))),
+    }
 }
 
 fn decode_product(body: &str) -> Result<Product> {
@@ -357,20 +378,34 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let (reply, rx) = mpsc::sync_channel(1);
+        self.append_events_then(
+            shop,
+            events,
+            Box::new(move |_, result| {
+                let _ = reply.send(result);
+            }),
+        );
+        rx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    fn append_events_then(&self, shop: &ShopId, events: Vec<Event>, done: AppendDone) {
+        if events.is_empty() {
+            return done(events, Ok(Vec::new()));
+        }
         let req = AppendRequest {
             shop: shop.clone(),
             events,
-            reply,
+            done,
         };
-        self.writer
-            .lock()
-            .as_ref()
-            .ok_or(StoreError::Closed)?
-            .send(req)
-            .map_err(|_| StoreError::Closed)?;
-        rx.recv()
-            .map_err(|_| StoreError::Closed)?
-            .map_err(StoreError::Write)
+        let writer = self.writer.lock();
+        let Some(tx) = writer.as_ref() else {
+            drop(writer);
+            return (req.done)(req.events, Err(StoreError::Closed));
+        };
+        if let Err(mpsc::SendError(req)) = tx.send(req) {
+            drop(writer);
+            (req.done)(req.events, Err(StoreError::Closed));
+        }
     }
 
     fn replay_events(
@@ -386,8 +421,7 @@ impl Store for SqliteStore {
         let mut n = 0;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
-            let body = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            f(seq, serde_json::from_str(body)?);
+            f(seq, decode_event(row.get_ref(1)?)?);
             n += 1;
         }
         Ok(n)

@@ -222,3 +222,97 @@ fn concurrent_appends_are_group_committed_without_loss() {
     }
     assert_eq!(store.count_events(&s).unwrap(), 8 * 20 * 10);
 }
+
+#[test]
+fn sqlite_replays_json_rows_written_before_the_binary_format() {
+    // Logs written before the binary body hold JSON text; they must replay unchanged, mixed
+    // with the binary rows appended after an upgrade.
+    let dir = tempfile::tempdir().unwrap();
+    let s = shop("old");
+    let mut old = view(Some("old-1"), "v", "p");
+    old.session_id = Some(tailor_model::SessionId::new("s1").unwrap());
+    old.timestamp = Some(42);
+    let old_purchase = Event::from_json(
+        &serde_json::json!({"type":"purchase","visitor_id":"v","customer_id":"c","order_id":"o",
+            "lines":[{"product_id":"p","quantity":2,"unit_price":9.5}]}),
+        0,
+    )
+    .unwrap();
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.create_shop(&s).unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("tailor.sqlite")).unwrap();
+        for e in [&old, &old_purchase] {
+            conn.execute(
+                "INSERT INTO events(shop, event_id, body) VALUES (?1, ?2, ?3)",
+                rusqlite::params![s.as_str(), e.event_id, serde_json::to_string(e).unwrap()],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let new = view(Some("new-1"), "v", "q");
+    store.append_events(&s, vec![new.clone()]).unwrap();
+    // The old row's event id still makes a retry a duplicate.
+    assert_eq!(
+        store.append_events(&s, vec![old.clone()]).unwrap(),
+        vec![None]
+    );
+    let mut seen = Vec::new();
+    store
+        .replay_events(&s, 0, &mut |_, e| seen.push(e))
+        .unwrap();
+    assert_eq!(seen, vec![old, old_purchase, new]);
+}
+
+#[test]
+fn sqlite_reports_an_unreadable_event_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = shop("bad");
+    SqliteStore::open(dir.path())
+        .unwrap()
+        .create_shop(&s)
+        .unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("tailor.sqlite")).unwrap();
+        conn.execute(
+            "INSERT INTO events(shop, event_id, body) VALUES (?1, NULL, ?2)",
+            rusqlite::params![s.as_str(), &[1u8, 0, 0][..]],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let err = store.replay_events(&s, 0, &mut |_, _| {}).unwrap_err();
+    assert!(matches!(err, tailor_store::StoreError::Corrupt(_)), "{err}");
+}
+
+#[test]
+fn sqlite_append_then_hands_the_events_back_after_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let s = shop("then");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let batch = vec![view(Some("a"), "v", "p"), view(Some("a"), "v", "q")];
+    let tx2 = tx.clone();
+    store.append_events_then(
+        &s,
+        batch.clone(),
+        Box::new(move |events, result| tx2.send((events, result)).unwrap()),
+    );
+    let (events, result) = rx.recv().unwrap();
+    assert_eq!(events, batch);
+    let seqs = result.unwrap();
+    // Committed by the time `done` runs; the repeated event id inside the batch is a duplicate.
+    assert!(seqs[0].is_some() && seqs[1].is_none());
+    assert_eq!(store.count_events(&s).unwrap(), 1);
+    // An empty batch is answered at once.
+    store.append_events_then(
+        &s,
+        Vec::new(),
+        Box::new(move |events, result| tx.send((events, result)).unwrap()),
+    );
+    let (events, result) = rx.recv().unwrap();
+    assert!(events.is_empty() && result.unwrap().is_empty());
+}

@@ -2,6 +2,12 @@
 
 mod cmd;
 
+/// mimalloc instead of the system allocator: the server and start-up replay allocate and free
+/// small strings per event and per request, often on another thread than the one that
+/// allocated them, which glibc's malloc handles slowly.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

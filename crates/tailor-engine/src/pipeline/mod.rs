@@ -15,7 +15,8 @@ use crate::constraints::{Verdict, verdict};
 use crate::shopper::ShopperState;
 use crate::state::ShopState;
 use std::borrow::Cow;
-use std::collections::HashSet;
+// Fx: these sets are probed for every candidate of every box; SipHash showed in the profile.
+use rustc_hash::FxHashSet as HashSet;
 use tailor_model::{Millis, Preferences};
 
 /// One filled box.
@@ -63,8 +64,8 @@ pub fn effective_preferences<'a>(
 pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResult> {
     let shopper = shop.shopper(req.visitor.as_ref(), req.customer.as_ref());
     let prefs = effective_preferences(shopper, req.preferences.as_ref());
-    let mut used: HashSet<Item> = HashSet::new();
-    let mut used_groups: HashSet<String> = HashSet::new();
+    let mut used: HashSet<Item> = HashSet::default();
+    let mut used_groups: HashSet<String> = HashSet::default();
     let mut out = Vec::with_capacity(req.boxes.len());
     for b in &req.boxes {
         let on_page: HashSet<Item> = b
@@ -95,7 +96,7 @@ pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResu
             });
         let mut ranked = rank::rank(shop, shopper, &prefs, cands, now);
         if b.one_per_group {
-            let mut groups: HashSet<&str> = HashSet::new();
+            let mut groups: HashSet<&str> = HashSet::default();
             ranked.retain(|r| {
                 let g = shop.catalog.product(r.item).map_or("", |p| p.group_key());
                 !used_groups.contains(g) && groups.insert(g)

@@ -47,8 +47,20 @@ pub async fn ingest(
             st.prepare(e);
         }
     }
-    let (store, shop_id, to_store) = (app.store.clone(), caller.shop.clone(), events.clone());
-    let seqs = blocking(move || Ok(store.append_events(&shop_id, to_store)?)).await?;
+    // The writer thread answers on a oneshot: no blocking-pool hop and no copy of the events,
+    // which come back with the outcome.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.store.append_events_then(
+        &caller.shop,
+        events,
+        Box::new(move |events, result| {
+            let _ = tx.send((events, result));
+        }),
+    );
+    let (events, seqs) = rx
+        .await
+        .map_err(|_| ApiError::from(tailor_store::StoreError::Closed))?;
+    let seqs = seqs?;
     let mut accepted = 0;
     {
         let mut st = shop.write();

@@ -7,6 +7,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, parse_json};
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tailor_engine::pipeline::{Ranked, RecRequest};
 use tailor_engine::{ShopState, recommend};
@@ -14,47 +16,130 @@ use tailor_model::now_millis;
 
 /// A new request id: short, unique, and free of the `:` that separates tracking-code parts.
 pub fn request_id() -> String {
-    format!("r{}", &uuid::Uuid::new_v4().simple().to_string()[..16])
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // A random start per process and a counter, mixed by a bijection (splitmix64's
+    // finaliser): unique within the process, unpredictable across restarts, and no
+    // `getrandom` system call per request (that was one syscall of every recommendation).
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
+    let mut z = seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    format!("r{:016x}", z ^ (z >> 31))
 }
 
 /// One item as the storefront needs it to render a tile, plus tracking and (optionally) why.
-pub fn item_json(shop: &ShopState, r: &Ranked, tracking: String, explain: bool) -> Value {
-    let mut o = Map::new();
-    o.insert("product_id".into(), json!(shop.catalog.id(r.item)));
-    if let Some(p) = shop.catalog.product(r.item) {
-        o.insert("title".into(), json!(p.title));
-        for (k, v) in [
-            ("price", json!(p.price)),
-            ("sale_price", json!(p.sale_price)),
-            ("currency", json!(p.currency)),
-            ("image_url", json!(p.image_url)),
-            ("url", json!(p.url)),
-            ("brand", json!(p.brand)),
-        ] {
-            if !v.is_null() {
-                o.insert(k.into(), v);
-            }
+/// Serialized straight into the response (no `Value` tree per item); the fields are in the
+/// alphabetical order a `serde_json::Map` gives, so both forms print the same bytes.
+#[derive(Serialize)]
+pub struct Item<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    brand: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currency: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price: Option<f64>,
+    product_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sale_price: Option<f64>,
+    score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(serialize_with = "display")]
+    tracking: &'a dyn std::fmt::Display,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warnings: Option<[&'static str; 1]>,
+}
+
+fn display<S: serde::Serializer>(v: &&dyn std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// A tracking code (`request:box:position`), written into the response without a `String`.
+pub struct Tracking<'a> {
+    /// The request id.
+    pub request: &'a str,
+    /// The box (or `search`).
+    pub list: &'a str,
+    /// 0-based position in the list.
+    pub position: usize,
+}
+
+impl std::fmt::Display for Tracking<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.request, self.list, self.position)
+    }
+}
+
+impl<'a> Item<'a> {
+    /// The tile of `r`. `tracking` is the code a click sends back.
+    pub fn new(
+        shop: &'a ShopState,
+        r: &'a Ranked,
+        tracking: &'a dyn std::fmt::Display,
+        explain: bool,
+    ) -> Self {
+        // A number JSON cannot hold was left out before, as `json!` made it null.
+        let number = |x: Option<f64>| x.filter(|v| v.is_finite());
+        let p = shop.catalog.product(r.item);
+        Item {
+            brand: p.and_then(|p| p.brand.as_deref()),
+            currency: p.and_then(|p| p.currency.as_deref()),
+            explain: explain.then(|| explain_json(r)),
+            image_url: p.and_then(|p| p.image_url.as_deref()),
+            price: number(p.and_then(|p| p.price)),
+            product_id: shop.catalog.id(r.item).as_str(),
+            sale_price: number(p.and_then(|p| p.sale_price)),
+            score: r.score,
+            title: p.map(|p| p.title.as_str()),
+            tracking,
+            url: p.and_then(|p| p.url.as_deref()),
+            warnings: r.warning.map(|w| [w.name()]),
         }
     }
-    o.insert("score".into(), json!(r.score));
-    if let Some(w) = r.warning {
-        o.insert("warnings".into(), json!([w.name()]));
-    }
-    o.insert("tracking".into(), json!(tracking));
-    if explain {
-        let sources: Map<String, Value> = r
-            .why
-            .sources
-            .iter()
-            .map(|(k, v)| (k.name().to_string(), json!(v)))
-            .collect();
-        o.insert(
-            "explain".into(),
-            json!({"sources": sources, "affinity": r.why.affinity, "stated": r.why.stated,
-                   "popularity": r.why.popularity, "total": r.score}),
-        );
-    }
-    Value::Object(o)
+}
+
+fn explain_json(r: &Ranked) -> Value {
+    let sources: Map<String, Value> = r
+        .why
+        .sources
+        .iter()
+        .map(|(k, v)| (k.name().to_string(), json!(v)))
+        .collect();
+    json!({"sources": sources, "affinity": r.why.affinity, "stated": r.why.stated,
+           "popularity": r.why.popularity, "total": r.score})
+}
+
+/// [`Item`] as a JSON value, for responses that add fields to it.
+pub fn item_json(shop: &ShopState, r: &Ranked, tracking: String, explain: bool) -> Value {
+    serde_json::to_value(Item::new(shop, r, &tracking, explain)).expect("an item serializes")
+}
+
+#[derive(Serialize)]
+struct BoxOut<'a> {
+    items: Vec<Item<'a>>,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct EventCounts {
+    accepted: usize,
+    duplicates: usize,
+}
+
+#[derive(Serialize)]
+struct RecResponse<'a> {
+    boxes: Vec<BoxOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events: Option<EventCounts>,
+    request_id: &'a str,
 }
 
 /// Fill recommendation boxes for one shopper.
@@ -65,7 +150,7 @@ pub async fn post_recommendations(
     State(app): State<App>,
     caller: Caller,
     Body(body): Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let v = parse_json(&body)?;
     // Events sent along are committed and applied first, so the boxes already reflect them:
     // one round trip for "record this click and show what's next".
@@ -83,21 +168,53 @@ pub async fn post_recommendations(
     let st = shop.read();
     let req = RecRequest::parse(&v, &st.catalog).map_err(|e| ApiError::field(e.field, e.reason))?;
     let rid = request_id();
-    let boxes: Vec<Value> = recommend(&st, &req, now_millis())
+    let filled = recommend(&st, &req, now_millis());
+    let codes: Vec<Vec<Tracking<'_>>> = filled
         .iter()
         .map(|b| {
-            let items: Vec<Value> = b
-                .items
-                .iter()
-                .enumerate()
-                .map(|(pos, r)| item_json(&st, r, format!("{rid}:{}:{pos}", b.name), req.explain))
-                .collect();
-            json!({"name": b.name, "items": items})
+            (0..b.items.len())
+                .map(|position| Tracking {
+                    request: &rid,
+                    list: &b.name,
+                    position,
+                })
+                .collect()
         })
         .collect();
-    let mut out = json!({"request_id": rid, "boxes": boxes});
-    if let Some((accepted, duplicates)) = ingested {
-        out["events"] = json!({"accepted": accepted, "duplicates": duplicates});
+    let out = RecResponse {
+        boxes: filled
+            .iter()
+            .zip(&codes)
+            .map(|(b, codes)| BoxOut {
+                items: b
+                    .items
+                    .iter()
+                    .zip(codes)
+                    .map(|(r, code)| Item::new(&st, r, code, req.explain))
+                    .collect(),
+                name: &b.name,
+            })
+            .collect(),
+        events: ingested.map(|(accepted, duplicates)| EventCounts {
+            accepted,
+            duplicates,
+        }),
+        request_id: &rid,
+    };
+    Ok(Json(out).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_id;
+
+    #[test]
+    fn request_ids_are_short_distinct_and_colon_free() {
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| request_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        for id in &ids {
+            assert_eq!(id.len(), 17, "{id}");
+            assert!(id.starts_with('r') && id[1..].bytes().all(|b| b.is_ascii_hexdigit()));
+        }
     }
-    Ok(Json(out))
 }
