@@ -362,9 +362,17 @@ pub fn search(
             })
         })
     };
+    // Popularity orders the candidates of a browse page; the shopper's own purchases join it
+    // (scaled above any trend), so what they buy again is among the candidates the ranker sees.
+    let top_trend = shop.models.top_trending(now).max(f64::MIN_POSITIVE);
+    let own = shopper.filter(|_| req.personalize);
     let prior = |id: &ProductId, tag: Option<u32>| {
         item_of(id, tag).map_or(0.0, |i| {
-            shop.models.trending.score(i, Scope::Global, now) as f32
+            let trend = shop.models.trending.score(i, Scope::Global, now) / top_trend;
+            let bought = own
+                .and_then(|s| s.purchases.get(&i))
+                .map_or(0.0, |h| 1.0 + f64::from(h.orders).ln());
+            (trend + bought) as f32
         })
     };
     let hooks = Hooks {
