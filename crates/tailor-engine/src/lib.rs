@@ -10,6 +10,7 @@ pub mod constraints;
 pub mod filter;
 pub mod models;
 pub mod pipeline;
+pub mod replenish;
 pub mod search;
 pub mod shopper;
 pub mod state;

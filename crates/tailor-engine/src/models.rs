@@ -1,8 +1,10 @@
 //! The shop's learned models, updated per event: session kNN (next item), co-view and co-buy
 //! (alternatives, bought together), and decayed popularity (trending, best sellers). Each is a
-//! `tailor-reco` algorithm; this module only decides which events feed which model.
+//! `tailor-reco` algorithm; this module only decides which events feed which model. Purchases
+//! also feed replenishment (purchase cycles and next basket, [`crate::replenish`]).
 
 use crate::catalog::{Catalog, Item};
+use crate::replenish::Replenishment;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 use tailor_model::{EventKind, Millis, SessionId};
@@ -14,11 +16,6 @@ use tailor_reco::session::{SessionKnn, SessionKnnParams};
 pub const TRENDING_HALF_LIFE_DAYS: f64 = 7.0;
 /// Best sellers halve their memory of a sale after this long.
 pub const BESTSELLER_HALF_LIFE_DAYS: f64 = 30.0;
-
-/// Buyers an item needs before its repeat rate says whether it is consumable.
-pub const MIN_BUYERS_FOR_REPEAT_RATE: u32 = 5;
-/// Share of buyers who buy again above which an item counts as consumable.
-pub const CONSUMABLE_REPEAT_RATE: f64 = 0.1;
 
 /// How much a purchase says about an item's popularity.
 const PURCHASE_TREND_WEIGHT: f64 = 5.0;
@@ -46,8 +43,8 @@ pub struct Models {
     pub trending: Popularity,
     /// Decayed units sold.
     pub bestsellers: Popularity,
-    /// Per item: (buyers, buyers who bought it again).
-    repeat: rustc_hash::FxHashMap<Item, (u32, u32)>,
+    /// Purchase cycles and next-basket history.
+    pub replenish: Replenishment,
 }
 
 impl Default for Models {
@@ -60,7 +57,7 @@ impl Default for Models {
             cobuy: CoOccurrence::new(CoOccurConfig::default()).expect("default config is valid"),
             trending: Popularity::new(days(TRENDING_HALF_LIFE_DAYS)).expect("valid half-life"),
             bestsellers: Popularity::new(days(BESTSELLER_HALF_LIFE_DAYS)).expect("valid half-life"),
-            repeat: Default::default(),
+            replenish: Replenishment::default(),
         }
     }
 }
@@ -85,28 +82,36 @@ pub enum ModelEvent {
         /// The session key, when the event extends the session (views, clicks, cart adds).
         session: Option<u64>,
     },
-    /// An order: (item, units, orders of this item the buyer had placed before).
-    Purchase(Vec<(Item, u32, u32)>),
+    /// An order of one buyer (a dense index, see [`crate::ShopState::buyer_key`]): (item, units)
+    /// per line.
+    Purchase {
+        /// Who bought.
+        buyer: u32,
+        /// (item, units) per line.
+        lines: Vec<(Item, u32)>,
+    },
     /// Nothing the models use.
     None,
 }
 
 impl ModelEvent {
-    /// The model input of an event whose items are resolved.
+    /// The model input of an event whose items are resolved; `buyer` is asked only for a
+    /// purchase.
     pub fn of(
         kind: &EventKind,
         items: &[Item],
         session: &SessionId,
-        orders_before: impl Fn(Item) -> u32,
+        buyer: impl FnOnce() -> u32,
     ) -> Self {
         match (kind, items.first()) {
-            (EventKind::Purchase { lines, .. }, _) => Self::Purchase(
-                lines
+            (EventKind::Purchase { lines, .. }, _) => Self::Purchase {
+                buyer: buyer(),
+                lines: lines
                     .iter()
                     .zip(items)
-                    .map(|(l, &i)| (i, l.quantity, orders_before(i)))
+                    .map(|(l, &i)| (i, l.quantity))
                     .collect(),
-            ),
+            },
             (
                 EventKind::View { .. } | EventKind::Click { .. } | EventKind::CartAdd { .. },
                 Some(&item),
@@ -151,34 +156,25 @@ impl Models {
                     self.sessions.add_click(key, item, time.div_euclid(1000));
                 }
             }
-            ModelEvent::Purchase(lines) => {
+            ModelEvent::Purchase { buyer, lines } => {
                 let items: Vec<Item> = lines.iter().map(|l| l.0).collect();
                 self.cobuy.add_group(&items);
-                for &(i, units, orders_before) in lines {
+                for &(i, units) in lines {
                     self.trending
                         .record(i, categories(i), time, PURCHASE_TREND_WEIGHT);
                     self.bestsellers
                         .record(i, categories(i), time, f64::from(units));
-                    self.record_purchase(i, orders_before);
                 }
+                self.replenish.observe(*buyer, time, lines);
             }
             ModelEvent::None => {}
         }
     }
 
-    /// Counts one buyer's purchase of `item`, who had bought it in `orders_before` orders.
-    pub fn record_purchase(&mut self, item: Item, orders_before: u32) {
-        let r = self.repeat.entry(item).or_default();
-        match orders_before {
-            0 => r.0 += 1,
-            1 => r.1 += 1,
-            _ => {}
-        }
-    }
-
     /// Whether shoppers use an item up and buy it again: the product's own `consumable`
-    /// attribute when it has one, else the population's repeat rate. An item bought once by
-    /// few shoppers is not assumed to be consumable.
+    /// attribute when it has one, else the population signal of the purchase-cycle model (its
+    /// shrunk rebuy share and repeat gaps). An item bought once, or by few shoppers, is not
+    /// assumed to be consumable; same-day repeats are one purchase.
     pub fn is_consumable(&self, item: Item, catalog: &Catalog) -> bool {
         use tailor_model::AttrValue;
         match catalog
@@ -194,9 +190,7 @@ impl Models {
             Some(AttrValue::Number(n)) => return *n != 0.0,
             _ => {}
         }
-        let (buyers, again) = self.repeat.get(&item).copied().unwrap_or_default();
-        buyers >= MIN_BUYERS_FOR_REPEAT_RATE
-            && f64::from(again) / f64::from(buyers) >= CONSUMABLE_REPEAT_RATE
+        self.replenish.cycles.is_consumable(item)
     }
 
     /// The trending score of the top item, the scale of the popularity prior.

@@ -110,6 +110,8 @@ pub struct ShopperState {
     pub events: u64,
     /// Time of the latest event.
     pub last_seen: Millis,
+    /// Dense index in the replenishment models, from the first purchase on.
+    pub buyer: Option<u32>,
 }
 
 fn push_recent(q: &mut VecDeque<Item>, item: Item) {
@@ -275,6 +277,9 @@ impl ShopperState {
         }
         self.events += other.events;
         self.last_seen = self.last_seen.max(other.last_seen);
+        // One buyer index per shopper: a customer who had none takes the visitor's; one who
+        // had one keeps it (the visitor's earlier orders stay on the visitor's cycles).
+        self.buyer = self.buyer.or(other.buyer);
     }
 
     /// Category affinities as of `now`, normalised to sum to 1 (empty when there are none).

@@ -39,6 +39,8 @@ pub struct ShopState {
     pub search: SearchState,
     /// Events applied since start-up.
     pub events_applied: u64,
+    /// Who each replenishment buyer index is (see [`ShopperState::buyer`]).
+    buyers: Vec<ShopperKey>,
 }
 
 impl Default for ShopState {
@@ -67,6 +69,7 @@ impl ShopState {
             models: Models::default(),
             search: SearchState::default(),
             events_applied: 0,
+            buyers: Vec::new(),
         }
     }
 
@@ -124,10 +127,12 @@ impl ShopState {
             None => self.by_visitor.remove(visitor),
         };
         if let Some(from) = from {
-            self.by_customer
-                .entry(customer.clone())
-                .or_default()
-                .merge(from);
+            let st = self.by_customer.entry(customer.clone()).or_default();
+            st.merge(from);
+            // A visitor's purchase history, now the customer's, is reminded to the customer.
+            if let Some(b) = st.buyer {
+                self.buyers[b as usize] = ShopperKey::Customer(customer.clone());
+            }
         }
         true
     }
@@ -169,6 +174,7 @@ impl ShopState {
             drop(tx);
             feeder.join().expect("model feeder thread");
         });
+        models.replenish.refresh();
         self.models = models;
     }
 
@@ -224,8 +230,15 @@ impl ShopState {
                 None => self.by_visitor.entry(e.visitor_id.clone()).or_default(),
             },
         };
-        let ev = ModelEvent::of(&e.kind, items, &session, |i| {
-            st.purchases.get(&i).map_or(0, |h| h.orders)
+        let buyers = &mut self.buyers;
+        let ev = ModelEvent::of(&e.kind, items, &session, || {
+            *st.buyer.get_or_insert_with(|| {
+                buyers.push(match customer {
+                    Some(c) => ShopperKey::Customer(c.clone()),
+                    None => ShopperKey::Visitor(e.visitor_id.clone()),
+                });
+                (buyers.len() - 1) as u32
+            })
         });
         st.apply(&e.kind, &session, e.time(), items, &self.catalog);
         learn_from_search(&mut self.search, &mut self.catalog, st, e, items);
@@ -245,6 +258,11 @@ impl ShopState {
             (None, Some(v)) => self.by_visitor.get(v),
             (None, None) => None,
         }
+    }
+
+    /// Who a replenishment buyer index stands for.
+    pub fn buyer_key(&self, buyer: u32) -> Option<&ShopperKey> {
+        self.buyers.get(buyer as usize)
     }
 
     /// Number of shoppers with state.

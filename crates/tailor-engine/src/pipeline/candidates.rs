@@ -188,6 +188,9 @@ fn source(
         }),
         // The search pipeline scores these itself, over the text matches.
         SourceKind::TextMatch | SourceKind::QueryClicks => Vec::new(),
+        SourceKind::BuyAgain => shopper
+            .and_then(|s| s.buyer)
+            .map_or_else(Vec::new, |b| m.replenish.buy_again(b, now, n, keep)),
         SourceKind::RecentlyBought => shopper.map_or_else(Vec::new, |s| {
             let mut v: Vec<(Item, f32)> = s
                 .purchases

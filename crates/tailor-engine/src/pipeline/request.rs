@@ -38,6 +38,10 @@ pub enum SourceKind {
     RecentlyViewed,
     /// This shopper's past purchases, most bought first.
     RecentlyBought,
+    /// Next basket: the shopper's own items timed by their purchase cycles, blended with what
+    /// similar shoppers buy (TIFU-KNN with timing, `tailor_reco::replenish`). Bought durables
+    /// stay out, like in every source that is not a history.
+    BuyAgain,
     /// Search only: how well the product's text matches the query.
     TextMatch,
     /// Search only: what shoppers did after the same query, beyond what its position explains.
@@ -47,7 +51,7 @@ pub enum SourceKind {
 impl SourceKind {
     /// Every source a box may name, for parsing, error messages and docs (the search-only
     /// ones are not among them).
-    pub const ALL: [SourceKind; 9] = [
+    pub const ALL: [SourceKind; 10] = [
         Self::SessionNext,
         Self::Alternatives,
         Self::BoughtTogether,
@@ -57,6 +61,7 @@ impl SourceKind {
         Self::Affinity,
         Self::RecentlyViewed,
         Self::RecentlyBought,
+        Self::BuyAgain,
     ];
 
     /// The wire name.
@@ -71,6 +76,7 @@ impl SourceKind {
             Self::Affinity => "affinity",
             Self::RecentlyViewed => "recently_viewed",
             Self::RecentlyBought => "recently_bought",
+            Self::BuyAgain => "buy_again",
             Self::TextMatch => "text_match",
             Self::QueryClicks => "query_clicks",
         }
@@ -127,7 +133,7 @@ pub fn preset(name: &str) -> Option<Vec<SourceSpec>> {
         "trending" => vec![src(Trending, 1.0)],
         "bestsellers" => vec![src(Bestsellers, 1.0)],
         "recently_viewed" => vec![src(RecentlyViewed, 1.0)],
-        "buy_again" => vec![src(RecentlyBought, 1.0)],
+        "buy_again" => vec![src(BuyAgain, 1.0)],
         _ => return None,
     })
 }
