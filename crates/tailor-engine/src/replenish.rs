@@ -226,6 +226,51 @@ impl Replenishment {
     }
 }
 
+/// The shopper's items due before `until` (Unix ms) that they may be shown: the hard
+/// constraints, hidden and unsellable products filter them like every product list.
+pub fn shopper_due(
+    shop: &crate::ShopState,
+    shopper: &crate::ShopperState,
+    until: Millis,
+) -> Vec<DueItem> {
+    let Some(b) = shopper.buyer else {
+        return Vec::new();
+    };
+    let prefs = &shopper.preferences;
+    let mut v = shop.models.replenish.due_by(b, day_of(until));
+    v.retain(|d| crate::pipeline::allowed(shop, Some(shopper), prefs, d.item));
+    v
+}
+
+/// Every customer's reminders due in `[from, to)` (Unix ms), with the same filters as
+/// [`shopper_due`]. Anonymous buyers cannot be written to and are left out.
+pub fn reminders_between(
+    shop: &crate::ShopState,
+    from: Millis,
+    to: Millis,
+) -> Vec<(tailor_model::CustomerId, Vec<DueItem>)> {
+    let r = &shop.models.replenish;
+    let mut out = Vec::new();
+    for (b, mut items) in r.due_between(day_of(from), day_of(to)) {
+        let Some(crate::ShopperKey::Customer(c)) = shop.buyer_key(b) else {
+            continue;
+        };
+        let Some(st) = shop.shopper(None, Some(c)) else {
+            continue;
+        };
+        // A visitor's old buyer index may still point at a customer who has their own.
+        if st.buyer != Some(b) {
+            continue;
+        }
+        items.retain(|d| crate::pipeline::allowed(shop, Some(st), &st.preferences, d.item));
+        if !items.is_empty() {
+            out.push((c.clone(), items));
+        }
+    }
+    out.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

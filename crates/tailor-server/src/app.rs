@@ -27,6 +27,8 @@ pub struct App {
     pub engine: Arc<Engine>,
     /// Prometheus counters.
     pub metrics: Arc<Metrics>,
+    /// Reminder settings every shop starts from (the `tailor serve` flags), under its own.
+    pub reminder_defaults: Arc<serde_json::Value>,
     keys: Arc<RwLock<KeyCache>>,
 }
 
@@ -58,6 +60,7 @@ impl App {
             store,
             engine,
             metrics: Arc::new(Metrics::new()),
+            reminder_defaults: Arc::new(serde_json::json!({})),
             keys: Arc::default(),
         };
         Ok((app, stats))

@@ -49,6 +49,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
         routes::search::get_suggest,
         routes::search::get_settings,
         routes::search::put_settings,
+        routes::replenishment::get_shopper_replenishment,
+        routes::replenishment::get_due,
+        routes::replenishment::get_settings,
+        routes::replenishment::put_settings,
+        routes::replenishment::get_contact,
+        routes::replenishment::put_contact,
+        routes::replenishment::unsubscribe,
     )
 )]
 pub struct ApiDoc;
@@ -80,7 +87,9 @@ fn cors() -> tower_http::cors::CorsLayer {
 
 /// The whole API as a router (before shop-prefix rewriting; see [`service`]).
 pub fn router(app: App) -> Router {
-    use routes::{assets, catalog, events, preferences, recommend, search, shoppers, system};
+    use routes::{
+        assets, catalog, events, preferences, recommend, replenishment, search, shoppers, system,
+    };
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
@@ -112,6 +121,23 @@ pub fn router(app: App) -> Router {
             get(preferences::get_preferences)
                 .put(preferences::put_preferences)
                 .delete(preferences::delete_preferences),
+        )
+        .route(
+            "/v1/shoppers/{id}/replenishment",
+            get(replenishment::get_shopper_replenishment),
+        )
+        .route("/v1/replenishment/due", get(replenishment::get_due))
+        .route(
+            "/v1/replenishment/settings",
+            get(replenishment::get_settings).put(replenishment::put_settings),
+        )
+        .route(
+            "/v1/customers/{id}/contact",
+            get(replenishment::get_contact).put(replenishment::put_contact),
+        )
+        .route(
+            "/v1/unsubscribe/{token}",
+            get(replenishment::unsubscribe).post(replenishment::unsubscribe),
         )
         .route_layer(middleware::from_fn_with_state(app.clone(), track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

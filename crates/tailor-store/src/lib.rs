@@ -31,13 +31,15 @@
 
 mod codec;
 mod keys;
+pub mod outbox;
 mod sqlite;
 
 pub use codec::CodecError;
 pub use keys::{ApiKey, KeyInfo, KeyRole};
+pub use outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage};
 pub use sqlite::{Durability, SqliteStore};
 
-use tailor_model::{CustomerId, Event, Product, ProductId, ShopId, VisitorId};
+use tailor_model::{CustomerId, Event, Millis, Product, ProductId, ShopId, VisitorId};
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -152,4 +154,32 @@ pub trait Store: Send + Sync + 'static {
     fn put_setting(&self, shop: &ShopId, name: &str, value: &serde_json::Value) -> Result<()>;
     /// A named setting of the shop, if it was ever stored.
     fn setting(&self, shop: &ShopId, name: &str) -> Result<Option<serde_json::Value>>;
+
+    /// Queues an outbox message unless one with the same (shop, shopper, kind, date) exists:
+    /// returns the message's id and whether it was new. `now` is its creation time.
+    fn outbox_enqueue(&self, shop: &ShopId, m: &NewMessage, now: Millis) -> Result<(i64, bool)>;
+    /// Claims up to `limit` messages of any shop due at `now` (pending, or sending whose lease
+    /// ran out), oldest first: each becomes `sending` until `now + lease_ms` and counts an attempt.
+    fn outbox_claim(
+        &self,
+        now: Millis,
+        lease_ms: Millis,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>>;
+    /// Records how a claimed message's attempt ended.
+    fn outbox_finish(&self, id: i64, outcome: &Delivery, now: Millis) -> Result<()>;
+    /// A shop's messages, newest first, optionally only one shopper's.
+    fn outbox_list(
+        &self,
+        shop: &ShopId,
+        shopper: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>>;
+    /// Sets a customer's email address and consent.
+    fn put_contact(&self, shop: &ShopId, customer: &str, contact: &Contact) -> Result<()>;
+    /// A customer's email address and consent, if the shop gave them.
+    fn contact(&self, shop: &ShopId, customer: &str) -> Result<Option<Contact>>;
+    /// Withdraws the consent of the shopper whose message carries `token` and suppresses
+    /// their pending messages: (shop, shopper), or `None` for an unknown token.
+    fn unsubscribe(&self, token: &str, now: Millis) -> Result<Option<(ShopId, String)>>;
 }

@@ -7,13 +7,16 @@
 
 use crate::codec::{self, CodecError};
 use crate::keys::{hash_secret, new_secret};
+use crate::outbox::{Contact, Delivery, NewMessage, OutboxMessage};
 use crate::{ApiKey, AppendDone, KeyInfo, KeyRole, Result, Seq, Store, StoreError, UpsertStats};
 use parking_lot::Mutex;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::mpsc;
-use tailor_model::{CustomerId, Event, Product, ProductId, ShopId, VisitorId, now_millis};
+use tailor_model::{CustomerId, Event, Millis, Product, ProductId, ShopId, VisitorId, now_millis};
+
+mod outbox;
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "tailor.sqlite";
@@ -91,6 +94,7 @@ impl SqliteStore {
         let path = data_dir.join(DB_FILE);
         let conn = open_conn(&path, durability)?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(outbox::SCHEMA)?;
         let writer_conn = open_conn(&path, durability)?;
         let (tx, rx) = mpsc::channel::<AppendRequest>();
         let handle = std::thread::Builder::new()
@@ -469,6 +473,44 @@ impl Store for SqliteStore {
             )
             .optional()?;
         Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
+    }
+
+    fn outbox_enqueue(&self, shop: &ShopId, m: &NewMessage, now: Millis) -> Result<(i64, bool)> {
+        self.outbox_enqueue_impl(shop, m, now)
+    }
+
+    fn outbox_claim(
+        &self,
+        now: Millis,
+        lease_ms: Millis,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>> {
+        self.outbox_claim_impl(now, lease_ms, limit)
+    }
+
+    fn outbox_finish(&self, id: i64, outcome: &Delivery, now: Millis) -> Result<()> {
+        self.outbox_finish_impl(id, outcome, now)
+    }
+
+    fn outbox_list(
+        &self,
+        shop: &ShopId,
+        shopper: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>> {
+        self.outbox_list_impl(shop, shopper, limit)
+    }
+
+    fn put_contact(&self, shop: &ShopId, customer: &str, contact: &Contact) -> Result<()> {
+        self.put_contact_impl(shop, customer, contact)
+    }
+
+    fn contact(&self, shop: &ShopId, customer: &str) -> Result<Option<Contact>> {
+        self.contact_impl(shop, customer)
+    }
+
+    fn unsubscribe(&self, token: &str, now: Millis) -> Result<Option<(ShopId, String)>> {
+        self.unsubscribe_impl(token, now)
     }
 
     fn identity_links(&self, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>> {

@@ -153,6 +153,8 @@ fn sqlite_conforms() {
     check_keys(&store);
     check_identity_links(&store);
     check_settings(&store);
+    check_outbox(&store);
+    check_contacts_and_unsubscribe(&store);
 }
 
 fn check_settings(store: &dyn Store) {
@@ -315,4 +317,155 @@ fn sqlite_append_then_hands_the_events_back_after_commit() {
     );
     let (events, result) = rx.recv().unwrap();
     assert!(events.is_empty() && result.unwrap().is_empty());
+}
+
+fn message(shopper: &str, date: &str, token: &str) -> tailor_store::NewMessage {
+    tailor_store::NewMessage {
+        shopper: shopper.into(),
+        kind: "replenishment".into(),
+        date: date.into(),
+        recipient: format!("{shopper}@example.com"),
+        subject: "Running low?".into(),
+        html: "<p>Milk</p>".into(),
+        text: "Milk".into(),
+        payload: serde_json::json!({"items": ["milk"]}),
+        unsubscribe_token: token.into(),
+        not_before: 1_000,
+    }
+}
+
+fn check_outbox(store: &dyn Store) {
+    use tailor_store::{Delivery, MessageStatus};
+    let s = shop("mail");
+    let (id, new) = store
+        .outbox_enqueue(&s, &message("c1", "2026-01-05", "t1"), 500)
+        .unwrap();
+    assert!(new);
+    // The same (shop, shopper, kind, date) is kept once, whatever the rest says.
+    let (again, new) = store
+        .outbox_enqueue(&s, &message("c1", "2026-01-05", "t1b"), 600)
+        .unwrap();
+    assert_eq!((again, new), (id, false));
+    let (other, _) = store
+        .outbox_enqueue(&s, &message("c1", "2026-01-06", "t2"), 600)
+        .unwrap();
+    store
+        .outbox_enqueue(&shop("mail2"), &message("c1", "2026-01-05", "t3"), 600)
+        .unwrap();
+    // Nothing is due before its time; then the oldest first, each claimed once per lease.
+    assert!(store.outbox_claim(999, 100, 10).unwrap().is_empty());
+    let got = store.outbox_claim(1_000, 100, 2).unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].id, id);
+    assert_eq!(got[0].status, MessageStatus::Sending);
+    assert_eq!(got[0].attempts, 1);
+    assert_eq!(got[0].message.payload["items"][0], "milk");
+    assert_eq!(got[0].created_at, 500);
+    let third = store.outbox_claim(1_000, 100, 10).unwrap();
+    assert_eq!(third.len(), 1, "the claimed two are leased");
+    store.outbox_finish(id, &Delivery::Sent, 1_010).unwrap();
+    store
+        .outbox_finish(
+            got[1].id,
+            &Delivery::Retry {
+                error: "421 busy".into(),
+                at: 5_000,
+            },
+            1_010,
+        )
+        .unwrap();
+    // A lease that ran out (a crashed worker) is claimed again.
+    let stale = store.outbox_claim(1_200, 100, 10).unwrap();
+    assert_eq!(
+        stale.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [third[0].id]
+    );
+    assert_eq!(stale[0].attempts, 2);
+    store
+        .outbox_finish(third[0].id, &Delivery::Deferred { at: 9_000 }, 1_200)
+        .unwrap();
+    let retry = store.outbox_claim(5_000, 100, 10).unwrap();
+    assert_eq!(retry.len(), 1);
+    assert_eq!((retry[0].id, retry[0].attempts), (other, 2));
+    store
+        .outbox_finish(
+            retry[0].id,
+            &Delivery::Failed("550 no such user".into()),
+            5_001,
+        )
+        .unwrap();
+    let list = store.outbox_list(&s, Some("c1"), 10).unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].status, MessageStatus::Failed, "newest first");
+    assert_eq!(list[0].last_error.as_deref(), Some("550 no such user"));
+    assert_eq!(list[1].status, MessageStatus::Sent);
+    assert_eq!(list[1].sent_at, Some(1_010));
+    assert!(
+        store
+            .outbox_list(&s, Some("nobody"), 10)
+            .unwrap()
+            .is_empty()
+    );
+    let deferred = store.outbox_claim(9_000, 100, 10).unwrap();
+    assert_eq!(deferred.len(), 1);
+    assert_eq!(
+        deferred[0].attempts, 2,
+        "a deferral does not count as an attempt"
+    );
+    store
+        .outbox_finish(
+            deferred[0].id,
+            &Delivery::Suppressed("bought".into()),
+            9_000,
+        )
+        .unwrap();
+    assert!(
+        store
+            .outbox_claim(i64::MAX / 2, 100, 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.outbox_finish(424_242, &Delivery::Sent, 0).is_err());
+}
+
+fn check_contacts_and_unsubscribe(store: &dyn Store) {
+    use tailor_store::{Contact, MessageStatus};
+    let s = shop("unsub");
+    assert_eq!(store.contact(&s, "c9").unwrap(), None);
+    let c = Contact {
+        email: "ü@example.com".into(),
+        consent: true,
+        updated_at: 1,
+    };
+    store.put_contact(&s, "c9", &c).unwrap();
+    assert_eq!(store.contact(&s, "c9").unwrap(), Some(c));
+    store
+        .outbox_enqueue(&s, &message("c9", "2026-01-05", "tok-9"), 1)
+        .unwrap();
+    store
+        .outbox_enqueue(&s, &message("c9", "2026-01-06", "tok-9b"), 1)
+        .unwrap();
+    assert_eq!(store.unsubscribe("nope", 5).unwrap(), None);
+    assert_eq!(
+        store.unsubscribe("tok-9", 5).unwrap(),
+        Some((s.clone(), "c9".into()))
+    );
+    let after = store.contact(&s, "c9").unwrap().unwrap();
+    assert!(!after.consent);
+    assert_eq!(after.email, "ü@example.com", "the address stays");
+    assert!(
+        store
+            .outbox_list(&s, Some("c9"), 10)
+            .unwrap()
+            .iter()
+            .all(|m| m.status == MessageStatus::Suppressed),
+        "nothing queued goes out after unsubscribing"
+    );
+    // Unsubscribing twice is fine; a shopper without a contact row gets one without consent.
+    assert!(store.unsubscribe("tok-9", 6).unwrap().is_some());
+    store
+        .outbox_enqueue(&s, &message("c10", "2026-01-05", "tok-10"), 1)
+        .unwrap();
+    store.unsubscribe("tok-10", 7).unwrap();
+    assert!(!store.contact(&s, "c10").unwrap().unwrap().consent);
 }

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod events;
 pub mod preferences;
 pub mod recommend;
+pub mod replenishment;
 pub mod search;
 pub mod shoppers;
 pub mod system;

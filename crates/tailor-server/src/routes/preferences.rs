@@ -19,16 +19,16 @@ use tailor_model::{CustomerId, Event, EventKind, Preferences, VisitorId, now_mil
 pub struct Kind {
     /// `visitor` (default) or `customer`.
     #[serde(default)]
-    kind: Option<String>,
+    pub(crate) kind: Option<String>,
 }
 
 /// Who the path names, checked against the caller's key.
-enum Who {
+pub(crate) enum Who {
     Visitor(VisitorId),
     Customer(CustomerId),
 }
 
-fn who(caller: &Caller, id: String, kind: &Kind) -> Result<Who, ApiError> {
+pub(crate) fn who(caller: &Caller, id: String, kind: &Kind) -> Result<Who, ApiError> {
     match kind.kind.as_deref() {
         None | Some("visitor") => VisitorId::new(id)
             .map(Who::Visitor)

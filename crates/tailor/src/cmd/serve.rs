@@ -17,6 +17,52 @@ pub struct ServeArgs {
     /// survive a crash or kill of the process; a power loss may lose the last moments.
     #[arg(long, default_value = "full")]
     pub sync: String,
+    /// Send queued emails (reminders) through this SMTP server: `smtp://host:port` (plain, or
+    /// STARTTLS with `?tls=required`), `smtps://host:port` (TLS), `user:pass@` for auth.
+    /// Without it, reminders are still queued and listed, but not sent.
+    #[arg(long)]
+    pub smtp: Option<String>,
+    /// Create replenishment reminders for every shop that does not switch them off itself.
+    #[arg(long)]
+    pub reminders: bool,
+    /// Default local time of the daily reminder run (HH:MM); a shop's own setting wins.
+    #[arg(long)]
+    pub reminders_at: Option<String>,
+    /// Default time zone of the reminder run (IANA name, e.g. Europe/Berlin).
+    #[arg(long)]
+    pub reminders_tz: Option<String>,
+    /// Default sender of reminder emails (`Name <address>`).
+    #[arg(long)]
+    pub mail_from: Option<String>,
+    /// This server's public URL, for unsubscribe links.
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// How often the scheduler and the deliverer look for work, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub scheduler_every: u64,
+}
+
+/// The reminder defaults the flags give, checked so that a typo fails at start-up.
+pub fn reminder_defaults(a: &ServeArgs) -> anyhow::Result<serde_json::Value> {
+    let mut d = serde_json::Map::new();
+    if a.reminders {
+        d.insert("enabled".into(), true.into());
+    }
+    for (k, v) in [
+        ("send_at", &a.reminders_at),
+        ("timezone", &a.reminders_tz),
+        ("from", &a.mail_from),
+        ("public_url", &a.public_url),
+    ] {
+        if let Some(v) = v {
+            d.insert(k.into(), v.clone().into());
+        }
+    }
+    let d = serde_json::Value::Object(d);
+    tailor_notify::ReminderSettings::default()
+        .merged(&d)
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.reason))?;
+    Ok(d)
 }
 
 /// Parses `--sync`.
@@ -33,10 +79,43 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         &a.data_dir,
         durability(&a.sync)?,
     )?);
-    let app = boot(store)?;
-    runtime()?.block_on(serve_until_ctrl_c(app, &a.listen, |addr| {
-        eprintln!("Tailor is listening on http://{addr}  (API docs: http://{addr}/openapi.json)");
-    }))
+    let defaults = reminder_defaults(&a)?;
+    let mut app = boot(store)?;
+    app.reminder_defaults = std::sync::Arc::new(defaults.clone());
+    let rt = runtime()?;
+    rt.block_on(async {
+        let clock = std::sync::Arc::new(tailor_notify::SystemClock);
+        let scheduler = std::sync::Arc::new(tailor_notify::Scheduler::new(
+            app.store.clone(),
+            app.engine.clone(),
+            clock.clone(),
+            defaults.clone(),
+        ));
+        let deliverer = match &a.smtp {
+            Some(url) => Some(tailor_notify::Deliverer::new(
+                app.store.clone(),
+                app.engine.clone(),
+                clock,
+                tailor_notify::smtp_from_url(url)?,
+                defaults,
+            )),
+            None => None,
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let every = std::time::Duration::from_secs(a.scheduler_every.max(1));
+        let jobs = tokio::spawn(tailor_notify::run(scheduler, deliverer, every, async {
+            let _ = stopped.await;
+        }));
+        let served = serve_until_ctrl_c(app, &a.listen, |addr| {
+            eprintln!(
+                "Tailor is listening on http://{addr}  (API docs: http://{addr}/openapi.json)"
+            );
+        })
+        .await;
+        let _ = stop.send(());
+        let _ = jobs.await;
+        served
+    })
 }
 
 /// Replays the store into a fresh engine and logs how fast that went.
