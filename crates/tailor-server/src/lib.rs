@@ -49,6 +49,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
         routes::search::get_suggest,
         routes::search::get_settings,
         routes::search::put_settings,
+        routes::giftbox::list_templates,
+        routes::giftbox::get_template,
+        routes::giftbox::put_template,
+        routes::giftbox::delete_template,
+        routes::giftbox::validate,
+        routes::giftbox::price,
+        routes::giftbox::autofill,
     )
 )]
 pub struct ApiDoc;
@@ -80,7 +87,9 @@ fn cors() -> tower_http::cors::CorsLayer {
 
 /// The whole API as a router (before shop-prefix rewriting; see [`service`]).
 pub fn router(app: App) -> Router {
-    use routes::{assets, catalog, events, preferences, recommend, search, shoppers, system};
+    use routes::{
+        assets, catalog, events, giftbox, preferences, recommend, search, shoppers, system,
+    };
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
@@ -112,6 +121,22 @@ pub fn router(app: App) -> Router {
             get(preferences::get_preferences)
                 .put(preferences::put_preferences)
                 .delete(preferences::delete_preferences),
+        )
+        .route("/v1/giftboxes/templates", get(giftbox::list_templates))
+        .route(
+            "/v1/giftboxes/templates/{id}",
+            get(giftbox::get_template)
+                .put(giftbox::put_template)
+                .delete(giftbox::delete_template),
+        )
+        .route(
+            "/v1/giftboxes/templates/{id}/validate",
+            post(giftbox::validate),
+        )
+        .route("/v1/giftboxes/templates/{id}/price", post(giftbox::price))
+        .route(
+            "/v1/giftboxes/templates/{id}/autofill",
+            post(giftbox::autofill),
         )
         .route_layer(middleware::from_fn_with_state(app.clone(), track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
