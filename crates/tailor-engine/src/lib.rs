@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod constraints;
 pub mod filter;
+pub mod giftbox;
 pub mod models;
 pub mod pipeline;
 pub mod replenish;

@@ -56,6 +56,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
         routes::replenishment::get_contact,
         routes::replenishment::put_contact,
         routes::replenishment::unsubscribe,
+        routes::giftbox::list_templates,
+        routes::giftbox::get_template,
+        routes::giftbox::put_template,
+        routes::giftbox::delete_template,
+        routes::giftbox::validate,
+        routes::giftbox::price,
+        routes::giftbox::autofill,
     )
 )]
 pub struct ApiDoc;
@@ -88,7 +95,8 @@ fn cors() -> tower_http::cors::CorsLayer {
 /// The whole API as a router (before shop-prefix rewriting; see [`service`]).
 pub fn router(app: App) -> Router {
     use routes::{
-        assets, catalog, events, preferences, recommend, replenishment, search, shoppers, system,
+        assets, catalog, events, giftbox, preferences, recommend, replenishment, search, shoppers,
+        system,
     };
     Router::new()
         .route("/healthz", get(system::healthz))
@@ -138,6 +146,22 @@ pub fn router(app: App) -> Router {
         .route(
             "/v1/unsubscribe/{token}",
             get(replenishment::unsubscribe).post(replenishment::unsubscribe),
+        )
+        .route("/v1/giftboxes/templates", get(giftbox::list_templates))
+        .route(
+            "/v1/giftboxes/templates/{id}",
+            get(giftbox::get_template)
+                .put(giftbox::put_template)
+                .delete(giftbox::delete_template),
+        )
+        .route(
+            "/v1/giftboxes/templates/{id}/validate",
+            post(giftbox::validate),
+        )
+        .route("/v1/giftboxes/templates/{id}/price", post(giftbox::price))
+        .route(
+            "/v1/giftboxes/templates/{id}/autofill",
+            post(giftbox::autofill),
         )
         .route_layer(middleware::from_fn_with_state(app.clone(), track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod catalog;
 pub mod events;
+pub mod giftbox;
 pub mod preferences;
 pub mod recommend;
 pub mod replenishment;
