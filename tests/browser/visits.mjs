@@ -461,6 +461,39 @@ await visit('"exclude peanuts" removes peanut products from every widget', async
   await shot(page, '7-search-peanut-after-exclusion.png');
 });
 
+await visit('the gift box builder fills a box within its rules and explains each pick', async (context) => {
+  const page = await context.newPage();
+  await page.goto(base + '/demo/giftbox');
+  await ready(page);
+  await acceptConsent(page);
+  await page.click('#giftbox-fill');
+  await until(async () => ((await page.textContent('#giftbox-status')) || '').includes('meets every rule'), 'the filled box to validate');
+  const picks = await page.$$eval('#giftbox-items li', (lis) => lis.map((li) => ({
+    id: li.querySelector('[data-tailor-product]').getAttribute('data-tailor-product'),
+    why: (li.querySelector('.why') || {}).textContent || '',
+  })));
+  console.log(`      ${picks.length} picks: ${picks.map((p) => p.id).join(', ')}`);
+  assert(picks.length >= 4 && picks.length <= 6, `${picks.length} items in a 4–6 item box`);
+  assert(picks.every((p) => p.why.length > 0), 'every pick says why it is there');
+  const total = await page.textContent('#giftbox-total');
+  const euros = Number(total.replace(/^Box total\s*/, '').replace(/[^0-9.,]/g, ' ').trim().split(/\s+/)[0].replace(',', '.'));
+  assert(euros >= 20 && euros <= 45, `box total ${total} within 20–45 EUR`);
+  await shot(page, '8-giftbox-filled.png');
+  // Dropping items until the box is too small names the broken rule.
+  while ((await page.$$('#giftbox-items li')).length >= 4) {
+    await page.click('#giftbox-items li button');
+  }
+  await until(async () => (await page.$$('#giftbox-reasons li')).length > 0, 'the reasons for an invalid box');
+  await shot(page, '8-giftbox-too-small.png');
+  await page.click('#giftbox-fill');
+  await until(async () => (await page.$('#giftbox-to-cart')) !== null, 'a valid box again');
+  const again = await page.$$eval('#giftbox-items li [data-tailor-product]', (as) => as.map((a) => a.getAttribute('data-tailor-product')));
+  await Promise.all([page.waitForURL('**/demo/cart'), page.click('#giftbox-to-cart')]);
+  await ready(page);
+  const inCart = await page.evaluate(() => JSON.parse(localStorage.getItem('demo_cart')).map((l) => l.id));
+  assert(again.every((id) => inCart.includes(id)), `the box ${again} is in the cart ${inCart}`);
+});
+
 await browser.close();
 console.log('\nScreenshots:');
 for (const p of saved) console.log(`  ${p}`);

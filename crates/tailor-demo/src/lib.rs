@@ -41,6 +41,7 @@
 
 mod catalog;
 mod diet;
+mod giftbox;
 mod query;
 mod rng;
 mod shelf;
@@ -51,6 +52,7 @@ mod taxonomy;
 
 pub use catalog::{DEMO_EPOCH_MILLIS, generate_catalog, generate_catalog_at};
 pub use diet::{Allergen, Diet};
+pub use giftbox::giftbox_templates;
 pub use shopper::{Shopper, Tastes, generate_shoppers};
 pub use simulate::{Simulation, simulate};
 pub use svg::render_product_svg;

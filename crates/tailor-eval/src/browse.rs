@@ -7,19 +7,28 @@
 //! product; NDCG@10: binary, ideal over `min(bought in the aisle, 10)`.
 //!
 //! Rows: `popularity` (training purchase count), `own-count` (the shopper's purchase count, ties
-//! by popularity) and `tailor`: the shopper's buy-again score (TIFU-KNN's recency-weighted own
+//! by popularity), `buy-again` (the shopper's next-basket score: TIFU-KNN's recency-weighted own
 //! frequency blended with similar shoppers, scaled by the purchase-cycle timing; weights tuned for
-//! next basket on the validation split), then own count, then popularity. Final ties go to the
-//! lower product id.
+//! next basket on the validation split, then own count, then popularity; final ties go to the
+//! lower product id) and `tailor`: the engine itself. Every training order is replayed into a
+//! [`ShopState`] as a purchase event, each shopper's clock aligned so their test order happens
+//! at the same instant, and each aisle is asked for as a category page, exactly as
+//! `POST /v1/search` with an empty query and a category filter would be.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use serde_json::json;
+use tailor_engine::ShopState;
+use tailor_engine::pipeline::search::{SearchRequest, search};
+use tailor_engine::replenish::DAY_MS;
+use tailor_model::{Event, Millis, Product, ProductId, VisitorId};
+
 use tailor_reco::replenish::next_basket::{BuyAgainQuery, TifuConfig, buy_again};
 
 use crate::replenishment::{
-    EvalError, load_instacart, parse, prepare, read_csv, require, tifu_index, truth,
-    tune_next_basket,
+    EvalError, Histories, Prepared, load_instacart, parse, prepare, read_csv, require, tifu_index,
+    truth, tune_next_basket,
 };
 use crate::report::{Report, Row};
 
@@ -30,8 +39,10 @@ pub struct BrowseArgs {
     pub orders: PathBuf,
     /// Instacart's `order_products__*.csv`.
     pub lines: PathBuf,
-    /// Instacart's `products.csv`: `product_id,aisle_id` (others ignored).
+    /// Instacart's `products.csv`: `product_id,aisle_id,department_id,product_name`.
     pub products: PathBuf,
+    /// Score the validation split (each user's second-to-last order) instead of the test orders.
+    pub validation: bool,
 }
 
 /// MRR and NDCG@10 sums over order-aisle pairs.
@@ -77,21 +88,37 @@ pub fn run(args: &BrowseArgs) -> Result<Report, EvalError> {
     let h = load_instacart(&args.orders, &args.lines)?;
     let mut aisle_of: HashMap<u64, u64> = HashMap::new();
     let mut aisles: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    let mut catalog: Vec<Product> = Vec::new();
     let path = &args.products;
-    let cols = ["product_id", "aisle_id"];
+    let cols = ["product_id", "aisle_id", "department_id", "product_name"];
     read_csv(path, &cols, |line, f| {
         let p: u64 = parse(path, line, cols[0], require(path, line, cols[0], f[0])?)?;
         let a: u64 = parse(path, line, cols[1], require(path, line, cols[1], f[1])?)?;
+        let d: u64 = parse(path, line, cols[2], require(path, line, cols[2], f[2])?)?;
         aisle_of.insert(p, a);
         aisles.entry(a).or_default().push(p);
+        if let Ok(id) = ProductId::new(p.to_string()) {
+            let mut product = Product::new(id, f[3].unwrap_or_default());
+            product.categories = vec![vec![format!("d{d}"), format!("a{a}")]];
+            catalog.push(product);
+        }
         Ok(())
     })?;
+    let path_of: HashMap<u64, Vec<String>> = catalog
+        .iter()
+        .filter_map(|p| Some((p.id.as_str().parse().ok()?, p.categories[0].clone())))
+        .collect();
     for list in aisles.values_mut() {
         list.sort_unstable();
         list.dedup();
     }
-    let test = prepare(&h, 0);
-    let valid = prepare(&h, 1);
+    // Validation: each user's second-to-last order is the target, what the engine's weights were
+    // chosen on; the validation row of the next-basket score is tuned on the orders before it.
+    let (test, valid) = if args.validation {
+        (prepare(&h, 1), prepare(&h, 2))
+    } else {
+        (prepare(&h, 0), prepare(&h, 1))
+    };
     let (cfg, _, _) = tune_next_basket(&valid, TifuConfig::INSTACART);
     let (own, index) = tifu_index(&test, &cfg.tifu);
     let dense: HashMap<u64, u32> = h
@@ -103,6 +130,11 @@ pub fn run(args: &BrowseArgs) -> Result<Report, EvalError> {
     let pop = |p: u64| dense.get(&p).map_or(0.0, |&i| test.gcount[i as usize]);
     let (mut popularity, mut own_count, mut ours) =
         (Scores::default(), Scores::default(), Scores::default());
+    let engine = engine_shop(&h, &test, &catalog).map_err(|message| EvalError::Data {
+        path: args.orders.clone(),
+        message,
+    })?;
+    let mut live = Scores::default();
     let mut missing = 0usize;
     for (u, c) in test.cases.iter().enumerate() {
         let count = |p: u64| {
@@ -156,12 +188,19 @@ pub fn run(args: &BrowseArgs) -> Result<Report, EvalError> {
             own_count.add(&ranked, hit);
             rank(&mut ranked, &|p| (score(p), count(p), pop(p)));
             ours.add(&ranked, hit);
+            let page = category_page(&engine, u, &path_of[&aisles[a][0]], aisles[a].len())
+                .map_err(|message| EvalError::Data {
+                    path: args.products.clone(),
+                    message,
+                })?;
+            live.add(&page, hit);
         }
     }
     let mut report = Report::new("browse", h.dataset.clone());
     report.rows.push(popularity.row("popularity"));
     report.rows.push(own_count.row("own-count"));
-    report.rows.push(ours.row("tailor"));
+    report.rows.push(ours.row("buy-again"));
+    report.rows.push(live.row("tailor"));
     report.notes.push(format!(
         "{} order-aisle pairs from {} test orders; every catalog product of the aisle is ranked",
         ours.pairs,
@@ -173,11 +212,93 @@ pub fn run(args: &BrowseArgs) -> Result<Report, EvalError> {
             path.display()
         ));
     }
+    if args.validation {
+        report.notes.push(
+            "validation split: each user's second-to-last order is the target, the orders before it the history".into(),
+        );
+    }
     report.notes.push(format!(
-        "tailor: buy-again score tuned for next basket on validation (k={}, alpha={}, timing_weight={}), then own count, then popularity",
+        "buy-again: next-basket score tuned on validation (k={}, alpha={}, timing_weight={}), then own count, then popularity; tailor: the engine's category page (POST /v1/search, empty query, the aisle as category filter) after replaying every training order as a purchase event",
         cfg.tifu.neighbours, cfg.tifu.alpha, cfg.timing_weight
     ));
     Ok(report)
+}
+
+/// The instant every shopper's test order happens at, in the engine's clock.
+const TEST_TIME: Millis = 1_750_000_000_000;
+
+fn visitor(u: usize) -> String {
+    format!("u{u}")
+}
+
+/// A live shop holding the catalog and every training order of the split as purchase events,
+/// applied in time order with each shopper's test order at [`TEST_TIME`].
+fn engine_shop(
+    h: &Histories,
+    split: &Prepared<'_>,
+    catalog: &[Product],
+) -> Result<ShopState, String> {
+    let mut shop = ShopState::default();
+    for p in catalog {
+        shop.upsert_product(p.clone());
+    }
+    let mut orders: Vec<(Millis, usize, usize)> = Vec::new();
+    for (u, c) in split.cases.iter().enumerate() {
+        for (k, o) in c.train.iter().enumerate() {
+            let t = TEST_TIME - ((c.test.day - o.day) * DAY_MS) as Millis;
+            orders.push((t, u, k));
+        }
+    }
+    orders.sort_unstable();
+    for (t, u, k) in orders {
+        let o = &split.cases[u].train[k];
+        let lines: Vec<_> = o
+            .items
+            .iter()
+            .map(|&(i, q)| json!({"product_id": h.product_ids[i as usize].to_string(), "quantity": q.max(1.0) as u32, "unit_price": 1.0}))
+            .collect();
+        let v = json!({"type": "purchase", "visitor_id": visitor(u), "order_id": format!("{u}-{k}"), "lines": lines, "timestamp": t});
+        let mut e = Event::from_json(&v, 0).map_err(|e| format!("order {u}-{k}: {e:?}"))?;
+        e.received_at = t;
+        shop.prepare(&mut e);
+        shop.apply(&e);
+    }
+    Ok(shop)
+}
+
+/// The category page `path` as shopper `u` sees it at [`TEST_TIME`], `n` products deep.
+fn category_page(
+    shop: &ShopState,
+    u: usize,
+    path: &[String],
+    n: usize,
+) -> Result<Vec<u64>, String> {
+    let req = SearchRequest {
+        visitor: VisitorId::new(visitor(u)).ok(),
+        session: None,
+        customer: None,
+        text: String::new(),
+        filters: tailor_search::Filters {
+            categories: vec![path.to_vec()],
+            ..Default::default()
+        },
+        filter: Default::default(),
+        facets: Default::default(),
+        sort: Default::default(),
+        // The index answers at most 1,000 deep; a bought product below that counts as missed.
+        limit: n.min(1000),
+        offset: 0,
+        collapse: false,
+        personalize: true,
+        explain: false,
+        preferences: None,
+    };
+    let out = search(shop, &req, TEST_TIME).map_err(|e| e.to_string())?;
+    Ok(out
+        .items
+        .iter()
+        .filter_map(|h| shop.catalog.id(h.ranked.item).as_str().parse().ok())
+        .collect())
 }
 
 #[cfg(test)]

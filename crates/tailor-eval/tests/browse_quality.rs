@@ -19,6 +19,7 @@ fn tailor_beats_own_count_on_instacart_sample() {
         orders: dir.join("orders.csv"),
         lines: dir.join("order_products__prior.csv"),
         products: dir.join("products.csv"),
+        validation: false,
     };
     if !args.orders.exists() || !args.lines.exists() || !args.products.exists() {
         eprintln!("SKIP: instacart-sample not found at {DATA}");

@@ -609,6 +609,22 @@
     });
   }
 
+  // Gift boxes: the shop's templates, and for one of them `autofill`, `validate` or `price` for
+  // this visitor as the recipient (their hard constraints hold). Queued events go first, so
+  // auto-fill already sees them.
+  function giftboxes() {
+    return request('GET', '/giftboxes/templates').then(function (r) { return r.templates; });
+  }
+  function giftbox(template, action, req) {
+    var body = {};
+    req = req || {};
+    for (var k in req) if (Object.prototype.hasOwnProperty.call(req, k)) body[k] = req[k];
+    if (!state.optedOut) body.visitor_id = state.visitor;
+    return flush(false).then(function () {
+      return request('POST', '/giftboxes/templates/' + encodeURIComponent(template) + '/' + action, body);
+    });
+  }
+
   // What Tailor currently believes about this visitor, or null before its first event.
   function profile() {
     return request('GET', '/visitors/' + encodeURIComponent(state.visitor)).catch(function (e) {
@@ -673,6 +689,8 @@
     profile: profile,
     preferences: preferences,
     setPreferences: setPreferences,
+    giftboxes: giftboxes,
+    giftbox: giftbox,
     consent: consent,
     optOut: optOut,
     optIn: optIn,

@@ -388,6 +388,113 @@
     });
   }
 
+  // The gift box builder: Tailor fills a box for this visitor within the template's budget and
+  // rules; the shopper can drop items, and the box is checked and priced again each time.
+  function giftboxPage() {
+    document.title = 'Gift box · Larder & Loom';
+    main.appendChild(h('h1', { text: 'Build a gift box' }));
+    return Tailor.giftboxes().then(function (templates) {
+      if (!templates.length) {
+        main.appendChild(h('p', { text: 'This shop offers no gift boxes yet.' }));
+        return;
+      }
+      var pick = h('select', { id: 'giftbox-template', 'aria-label': 'Gift box' }, templates.map(function (t) {
+        return h('option', { value: t.id, text: t.name || t.id });
+      }));
+      var rules = h('p', { class: 'muted', id: 'giftbox-rules' });
+      var fillBtn = h('button', { type: 'button', id: 'giftbox-fill', text: 'Fill my box' });
+      var status = h('p', { role: 'status', id: 'giftbox-status' });
+      var list = h('ol', { class: 'giftbox', id: 'giftbox-items' });
+      var summary = h('div', { id: 'giftbox-summary' });
+      var items = [];
+      function template() {
+        return templates.find(function (t) { return t.id === pick.value; });
+      }
+      function describe() {
+        var t = template();
+        var c = t.capacity || {}, b = t.budget || {};
+        rules.textContent = (c.min_items || 1) + '–' + (c.max_items || '∞') + ' items, ' +
+          money(b.min, t.currency) + ' to ' + money(b.max, t.currency) + ' including packaging' +
+          (t.packaging_price ? ' (' + money(t.packaging_price, t.currency) + ')' : '') + '.';
+      }
+      function draw() {
+        list.textContent = '';
+        items.forEach(function (it, i) {
+          list.appendChild(h('li', {}, [
+            h('img', { src: it.image_url || '/demo/images/' + it.product_id + '.svg', alt: '', width: 64, height: 64 }),
+            h('span', { class: 'body' }, [
+              h('a', { href: '/demo/product/' + it.product_id, 'data-tailor-product': it.product_id, 'data-tailor-tracking': it.tracking, text: it.title }),
+              it.reason ? h('small', { class: 'why', text: it.reason }) : null
+            ]),
+            h('span', { class: 'price', text: money(it.price, template().currency) }),
+            h('button', { type: 'button', class: 'secondary', 'aria-label': 'Remove ' + it.title, text: 'Remove', onclick: function () {
+              items.splice(i, 1);
+              check();
+            } })
+          ]));
+        });
+      }
+      // Validate and price what is in the box now; the reasons name the broken rules.
+      function check() {
+        draw();
+        var ids = items.map(function (it) { return it.product_id; });
+        summary.textContent = '';
+        if (!ids.length) {
+          status.textContent = 'The box is empty.';
+          return Promise.resolve();
+        }
+        return Promise.all([
+          Tailor.giftbox(pick.value, 'validate', { items: ids }),
+          Tailor.giftbox(pick.value, 'price', { items: ids })
+        ]).then(function (r) {
+          var v = r[0], price = r[1];
+          summary.appendChild(h('p', { class: 'total', id: 'giftbox-total', text: 'Box total ' + money(price.total, price.currency) +
+            ' (' + money(price.items_total, price.currency) + ' of products + ' + money(price.packaging, price.currency) + ' packaging)' }));
+          if (v.valid) {
+            status.textContent = 'This box meets every rule.';
+            summary.appendChild(h('button', { type: 'button', id: 'giftbox-to-cart', text: 'Add the box to the cart', onclick: function () {
+              Promise.all(ids.map(product)).then(function (ps) {
+                ps.forEach(function (p) {
+                  if (!p) return;
+                  addToCart(p, 1);
+                  Tailor.track('cart_add', { product_id: p.id, quantity: 1 });
+                });
+                return Tailor.flush();
+              }).then(function () { location.href = '/demo/cart'; });
+            } }));
+          } else {
+            status.textContent = 'Not a valid box yet:';
+            summary.appendChild(h('ul', { id: 'giftbox-reasons', class: 'notice' }, v.reasons.map(function (x) {
+              return h('li', { text: x.message + (x.product_id ? ' (' + x.product_id + ')' : '') });
+            })));
+          }
+        }, function (e) {
+          status.textContent = 'Could not check the box: ' + e.message;
+        });
+      }
+      function fill() {
+        status.textContent = 'Choosing…';
+        return Tailor.giftbox(pick.value, 'autofill', { explain: true }).then(function (r) {
+          items = r.items;
+          return check();
+        }, function (e) {
+          items = [];
+          draw();
+          status.textContent = e.status === 422 ? 'No box fits: ' + e.body.error.message : 'Could not fill the box: ' + e.message;
+        });
+      }
+      fillBtn.addEventListener('click', fill);
+      pick.addEventListener('change', function () { describe(); items = []; draw(); summary.textContent = ''; status.textContent = ''; });
+      describe();
+      main.appendChild(h('p', {}, ['Tailor picks products you are likely to love, within the budget and rules of the box, and never anything your preferences exclude. ', h('a', { href: '/demo/preferences', text: 'Your preferences' })]));
+      main.appendChild(h('div', { class: 'giftbox-controls' }, [pick, fillBtn]));
+      main.appendChild(rules);
+      main.appendChild(status);
+      main.appendChild(list);
+      main.appendChild(summary);
+    });
+  }
+
   function cartPage() {
     document.title = 'Cart · Larder & Loom';
     main.appendChild(h('h1', { text: 'Your cart' }));
@@ -559,7 +666,8 @@
     : path === '/demo/search' ? searchPage
     : path === '/demo/cart' ? cartPage
     : path === '/demo/checkout' ? checkoutPage
-    : path === '/demo/preferences' ? preferencesPage : home;
+    : path === '/demo/preferences' ? preferencesPage
+    : path === '/demo/giftbox' ? giftboxPage : home;
   main.textContent = '';
   Promise.resolve(route()).then(function () {
     document.body.setAttribute('data-ready', 'true');

@@ -133,6 +133,7 @@ pub fn router(sf: Storefront) -> Router {
         .route("/demo/category", get(page))
         .route("/demo/search", get(page))
         .route("/demo/cart", get(page))
+        .route("/demo/giftbox", get(page))
         .route("/demo/checkout", get(page))
         .route("/demo/preferences", get(page))
         .route("/demo/product/{id}", get(product_page))

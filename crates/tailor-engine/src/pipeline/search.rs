@@ -45,10 +45,14 @@ pub const QUERY_CLICKS_WEIGHT: f64 = 0.4;
 pub const SESSION_WEIGHT: f64 = 0.3;
 /// Weight of having viewed the product lately (the most recent view counts most).
 pub const RECENT_WEIGHT: f64 = 0.2;
-/// Browse: weight of popularity (trending), the backbone of a category page.
-pub const BROWSE_POPULARITY_WEIGHT: f64 = 1.0;
-/// Browse: weight of the shopper's own purchases (groceries are bought again).
+// The three browse weights were chosen on instacart-sample's validation split
+// (`tailor eval browse --validation`), never on its test orders.
+/// Browse: weight of popularity (trending), the backbone of a category page for a new shopper.
+pub const BROWSE_POPULARITY_WEIGHT: f64 = 0.1;
+/// Browse: weight of the shopper's own purchase count (groceries are bought again).
 pub const BROWSE_HISTORY_WEIGHT: f64 = 1.0;
+/// Browse: weight of the shopper's buy-again score (recency, purchase cycles, similar shoppers).
+pub const BROWSE_BUY_AGAIN_WEIGHT: f64 = 4.0;
 
 /// One search or browse request.
 #[derive(Debug, Clone)]
@@ -529,6 +533,23 @@ fn candidates(
                     SourceKind::Trending,
                     BROWSE_POPULARITY_WEIGHT * t / top,
                 );
+            }
+        }
+        if let Some(b) = shopper.and_then(|s| s.buyer) {
+            let pool: std::collections::HashSet<Item> = head.iter().map(|(i, _)| *i).collect();
+            let again = shop
+                .models
+                .replenish
+                .buy_again(b, now, head.len(), &|i| pool.contains(&i));
+            let top = again.iter().map(|x| x.1).fold(0.0, f32::max);
+            if top > 0.0 {
+                for (item, sc) in again {
+                    add(
+                        item,
+                        SourceKind::BuyAgain,
+                        BROWSE_BUY_AGAIN_WEIGHT * f64::from(sc / top),
+                    );
+                }
             }
         }
         if let Some(s) = shopper {

@@ -59,6 +59,11 @@ fn populate(
     for chunk in events.chunks(10_000) {
         store.append_events(shop, chunk.to_vec())?;
     }
+    store.put_setting(
+        shop,
+        tailor_server::routes::giftbox::SETTING,
+        &tailor_demo::giftbox_templates(),
+    )?;
     Ok(Some((catalog.len(), events.len())))
 }
 

@@ -61,9 +61,12 @@ enum EvalWhat {
         /// order_products__prior.csv
         #[arg(long)]
         lines: PathBuf,
-        /// products.csv (product_id, aisle_id)
+        /// products.csv (product_id, aisle_id, department_id, product_name)
         #[arg(long)]
         products: PathBuf,
+        /// Score each user's second-to-last order instead (what the weights are chosen on)
+        #[arg(long)]
+        validation: bool,
     },
     /// Search relevance on judged queries (EVALUATION.md section 4, Home Depot layout).
     Search {
@@ -130,10 +133,12 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
                 orders,
                 lines,
                 products,
+                validation,
             } => tailor_eval::browse::run(&tailor_eval::browse::BrowseArgs {
                 orders,
                 lines,
                 products,
+                validation,
             })?,
             EvalWhat::Search { data } => {
                 tailor_eval::search::run(&tailor_eval::search::SearchArgs::new(data))?
