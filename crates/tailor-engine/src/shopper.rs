@@ -110,6 +110,8 @@ pub struct ShopperState {
     pub events: u64,
     /// Time of the latest event.
     pub last_seen: Millis,
+    /// Sessions seen (new vs returning audiences of merchandising rules).
+    pub sessions: u32,
 }
 
 fn push_recent(q: &mut VecDeque<Item>, item: Item) {
@@ -133,6 +135,7 @@ impl ShopperState {
         self.events += 1;
         self.last_seen = self.last_seen.max(time);
         if self.session.as_ref() != Some(session) {
+            self.sessions = self.sessions.saturating_add(1);
             self.session = Some(session.clone());
             self.session_items.clear();
         }
@@ -274,6 +277,7 @@ impl ShopperState {
             self.queries.pop_front();
         }
         self.events += other.events;
+        self.sessions = self.sessions.saturating_add(other.sessions);
         self.last_seen = self.last_seen.max(other.last_seen);
     }
 

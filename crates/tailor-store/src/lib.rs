@@ -37,7 +37,7 @@ pub use codec::CodecError;
 pub use keys::{ApiKey, KeyInfo, KeyRole};
 pub use sqlite::{Durability, SqliteStore};
 
-use tailor_model::{CustomerId, Event, Product, ProductId, ShopId, VisitorId};
+use tailor_model::{CustomerId, Event, Product, ProductId, Served, ShopId, VisitorId};
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -152,4 +152,11 @@ pub trait Store: Send + Sync + 'static {
     fn put_setting(&self, shop: &ShopId, name: &str, value: &serde_json::Value) -> Result<()>;
     /// A named setting of the shop, if it was ever stored.
     fn setting(&self, shop: &ShopId, name: &str) -> Result<Option<serde_json::Value>>;
+
+    /// Appends served lists (impressions) without waiting: the writer commits them in its next
+    /// group commit, in order with the events, so a click sent after its response never commits
+    /// before the list it points at. Lost only if the process dies before that commit.
+    fn append_served(&self, shop: &ShopId, rows: Vec<Served>);
+    /// Calls `f` for every served list of the shop, in the order they were appended.
+    fn replay_served(&self, shop: &ShopId, f: &mut dyn FnMut(Served)) -> Result<u64>;
 }
