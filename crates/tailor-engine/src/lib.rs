@@ -5,16 +5,20 @@
 //! engine knows nothing of HTTP or SQL, so it is tested and benchmarked on its own.
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod catalog;
 pub mod constraints;
+pub mod experiments;
 pub mod filter;
 pub mod giftbox;
 pub mod models;
 pub mod pipeline;
 pub mod replenish;
+pub mod rules;
 pub mod search;
 pub mod shopper;
 pub mod state;
+pub mod stats;
 
 pub use catalog::{Catalog, Item};
 pub use models::Models;

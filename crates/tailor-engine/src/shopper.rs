@@ -112,6 +112,8 @@ pub struct ShopperState {
     pub last_seen: Millis,
     /// Dense index in the replenishment models, from the first purchase on.
     pub buyer: Option<u32>,
+    /// Sessions seen (new vs returning audiences of merchandising rules).
+    pub sessions: u32,
 }
 
 fn push_recent(q: &mut VecDeque<Item>, item: Item) {
@@ -135,6 +137,7 @@ impl ShopperState {
         self.events += 1;
         self.last_seen = self.last_seen.max(time);
         if self.session.as_ref() != Some(session) {
+            self.sessions = self.sessions.saturating_add(1);
             self.session = Some(session.clone());
             self.session_items.clear();
         }
@@ -276,6 +279,7 @@ impl ShopperState {
             self.queries.pop_front();
         }
         self.events += other.events;
+        self.sessions = self.sessions.saturating_add(other.sessions);
         self.last_seen = self.last_seen.max(other.last_seen);
         // One buyer index per shopper: a customer who had none takes the visitor's; one who
         // had one keeps it (the visitor's earlier orders stay on the visitor's cycles).

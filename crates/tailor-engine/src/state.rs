@@ -41,6 +41,13 @@ pub struct ShopState {
     pub events_applied: u64,
     /// Who each replenishment buyer index is (see [`ShopperState::buyer`]).
     buyers: Vec<ShopperKey>,
+    /// Merchandising rules, in run order.
+    pub rules: crate::rules::RuleSet,
+    /// A/B tests.
+    pub experiments: crate::experiments::ExperimentSet,
+    /// Attribution and analytics counters. Behind its own lock: served lists are counted by
+    /// requests that hold the shop only for reading.
+    pub analytics: parking_lot::Mutex<crate::analytics::Analytics>,
 }
 
 impl Default for ShopState {
@@ -70,6 +77,9 @@ impl ShopState {
             search: SearchState::default(),
             events_applied: 0,
             buyers: Vec::new(),
+            rules: Default::default(),
+            experiments: Default::default(),
+            analytics: Default::default(),
         }
     }
 
@@ -124,7 +134,12 @@ impl ShopState {
         let from = match previous {
             // Re-linking to another customer moves nothing: the old customer keeps its history.
             Some(_) => None,
-            None => self.by_visitor.remove(visitor),
+            None => {
+                self.analytics
+                    .get_mut()
+                    .link(visitor.as_str(), customer.as_str());
+                self.by_visitor.remove(visitor)
+            }
         };
         if let Some(from) = from {
             let st = self.by_customer.entry(customer.clone()).or_default();
@@ -242,6 +257,11 @@ impl ShopState {
         });
         st.apply(&e.kind, &session, e.time(), items, &self.catalog);
         learn_from_search(&mut self.search, &mut self.catalog, st, e, items);
+        self.analytics.get_mut().on_event(
+            e,
+            &|| crate::analytics::shopper_key(e, customer),
+            &self.catalog,
+        );
         self.events_applied += 1;
         ev
     }

@@ -18,6 +18,7 @@ mod food;
 mod ids;
 mod preferences;
 mod product;
+mod served;
 
 pub use error::FieldError;
 pub use event::{Event, EventKind, OrderLine};
@@ -25,6 +26,7 @@ pub use food::{Allergen, Diet, NON_FOOD_TAG};
 pub use ids::{CustomerId, IdError, ProductId, SessionId, ShopId, VisitorId};
 pub use preferences::{Preferences, PriceRange, UnknownPolicy};
 pub use product::{AttrValue, Availability, Product};
+pub use served::Served;
 
 /// Input limits. Each one, when hit, produces a 4xx that names it.
 pub mod limits {

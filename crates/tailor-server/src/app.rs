@@ -147,6 +147,48 @@ pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_
                 ),
             }
         }
+        if let Some(v) = store.setting(&shop, crate::routes::rules::SETTINGS_KEY)? {
+            match crate::routes::rules::parse_stored(&v) {
+                Ok(r) => st.rules = r,
+                Err(e) => tracing::error!(
+                    shop = shop.as_str(),
+                    "stored merchandising rules ignored: {e:?}"
+                ),
+            }
+        }
+        if let Some(v) = store.setting(&shop, crate::routes::experiments::SETTINGS_KEY)? {
+            match crate::routes::experiments::parse_stored(&v) {
+                Ok(x) => st.experiments = x,
+                Err(e) => {
+                    tracing::error!(shop = shop.as_str(), "stored experiments ignored: {e:?}")
+                }
+            }
+        }
+        if let Some(v) = store.setting(&shop, crate::routes::analytics::SETTINGS_KEY)? {
+            match crate::routes::analytics::parse_settings(&v) {
+                Ok(w) => st.analytics.get_mut().set_window(w),
+                Err(e) => tracing::error!(
+                    shop = shop.as_str(),
+                    "stored analytics settings ignored: {}",
+                    e.message
+                ),
+            }
+        }
+        // Served lists before events: a replayed click finds the list it points at.
+        {
+            let st = &*st;
+            let mut a = st.analytics.lock();
+            store.replay_served(&shop, &mut |mut row| {
+                // The unit of an experiment is the customer once linked, as while serving.
+                if row.customer_id.is_none()
+                    && let Some(v) = &row.visitor_id
+                    && let tailor_engine::ShopperKey::Customer(c) = st.key_of(v)
+                {
+                    row.customer_id = Some(c);
+                }
+                a.on_served(&row, false)
+            })?;
+        }
         // The search index is built beside the event replay, from the products as loaded.
         let products: Vec<(u32, Arc<tailor_model::Product>)> =
             st.catalog.items().map(|(i, p)| (i, p.clone())).collect();
@@ -184,6 +226,9 @@ pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_
             (events, indexer.join().expect("search indexer thread"))
         });
         stats.events += events?;
+        st.analytics
+            .get_mut()
+            .forget_before(tailor_model::now_millis());
         match index {
             Ok(index) => st.search.install(index),
             // Search then builds its index on first use; everything else works meanwhile.

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod metrics;
 pub mod routes;
@@ -63,6 +64,25 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
         routes::giftbox::validate,
         routes::giftbox::price,
         routes::giftbox::autofill,
+        routes::rules::list_rules,
+        routes::rules::create_rule,
+        routes::rules::get_rule,
+        routes::rules::put_rule,
+        routes::rules::delete_rule,
+        routes::rules::preview,
+        routes::analytics::widgets,
+        routes::analytics::search,
+        routes::analytics::get_settings,
+        routes::analytics::put_settings,
+        routes::experiments::list,
+        routes::experiments::create,
+        routes::experiments::get,
+        routes::experiments::put,
+        routes::experiments::delete,
+        routes::experiments::get_results,
+        routes::admin::chart,
+        routes::admin::inspect,
+        routes::admin::catalog_health,
     )
 )]
 pub struct ApiDoc;
@@ -95,14 +115,21 @@ fn cors() -> tower_http::cors::CorsLayer {
 /// The whole API as a router (before shop-prefix rewriting; see [`service`]).
 pub fn router(app: App) -> Router {
     use routes::{
-        assets, catalog, events, giftbox, preferences, recommend, replenishment, search, shoppers,
-        system,
+        admin, analytics, assets, catalog, events, experiments, giftbox, preferences, recommend,
+        replenishment, rules, search, shoppers, system,
     };
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .route("/openapi.json", get(system::openapi))
         .route("/tracker.js", get(assets::tracker_js))
+        .route("/admin", get(admin::page))
+        .route("/admin/", get(admin::page))
+        .route("/admin/admin.js", get(admin::script))
+        .route("/admin/admin.css", get(admin::style))
+        .route("/v1/admin/charts/{name}", get(admin::chart))
+        .route("/v1/admin/inspect", post(admin::inspect))
+        .route("/v1/admin/catalog-health", get(admin::catalog_health))
         .route("/v1/events", post(events::post_events))
         .route("/v1/identity/merge", post(events::merge))
         .route(
@@ -121,6 +148,34 @@ pub fn router(app: App) -> Router {
         .route(
             "/v1/search/settings",
             get(search::get_settings).put(search::put_settings),
+        )
+        .route("/v1/rules", get(rules::list_rules).post(rules::create_rule))
+        .route("/v1/rules/preview", post(rules::preview))
+        .route(
+            "/v1/rules/{id}",
+            get(rules::get_rule)
+                .put(rules::put_rule)
+                .delete(rules::delete_rule),
+        )
+        .route("/v1/analytics/widgets", get(analytics::widgets))
+        .route("/v1/analytics/search", get(analytics::search))
+        .route(
+            "/v1/analytics/settings",
+            get(analytics::get_settings).put(analytics::put_settings),
+        )
+        .route(
+            "/v1/experiments",
+            get(experiments::list).post(experiments::create),
+        )
+        .route(
+            "/v1/experiments/{id}",
+            get(experiments::get)
+                .put(experiments::put)
+                .delete(experiments::delete),
+        )
+        .route(
+            "/v1/experiments/{id}/results",
+            get(experiments::get_results),
         )
         .route("/v1/visitors/{id}", get(shoppers::get_visitor))
         .route("/v1/customers/{id}", get(shoppers::get_customer))

@@ -39,7 +39,7 @@ pub use keys::{ApiKey, KeyInfo, KeyRole};
 pub use outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage};
 pub use sqlite::{Durability, SqliteStore};
 
-use tailor_model::{CustomerId, Event, Millis, Product, ProductId, ShopId, VisitorId};
+use tailor_model::{CustomerId, Event, Millis, Product, ProductId, Served, ShopId, VisitorId};
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -182,4 +182,10 @@ pub trait Store: Send + Sync + 'static {
     /// Withdraws the consent of the shopper whose message carries `token` and suppresses
     /// their pending messages: (shop, shopper), or `None` for an unknown token.
     fn unsubscribe(&self, token: &str, now: Millis) -> Result<Option<(ShopId, String)>>;
+    /// Appends served lists (impressions) without waiting: the writer commits them in its next
+    /// group commit, in order with the events, so a click sent after its response never commits
+    /// before the list it points at. Lost only if the process dies before that commit.
+    fn append_served(&self, shop: &ShopId, rows: Vec<Served>);
+    /// Calls `f` for every served list of the shop, in the order they were appended.
+    fn replay_served(&self, shop: &ShopId, f: &mut dyn FnMut(Served)) -> Result<u64>;
 }

@@ -14,7 +14,9 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::mpsc;
-use tailor_model::{CustomerId, Event, Millis, Product, ProductId, ShopId, VisitorId, now_millis};
+use tailor_model::{
+    CustomerId, Event, Millis, Product, ProductId, Served, ShopId, VisitorId, now_millis,
+};
 
 mod outbox;
 
@@ -38,6 +40,9 @@ CREATE INDEX IF NOT EXISTS events_by_shop ON events(shop, seq);
 CREATE TABLE IF NOT EXISTS settings(
     shop TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, updated_at INTEGER NOT NULL,
     PRIMARY KEY(shop, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS served(
+    seq INTEGER PRIMARY KEY, shop TEXT NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS served_by_shop ON served(shop, seq);
 CREATE TABLE IF NOT EXISTS identity_links(
     shop TEXT NOT NULL, visitor TEXT NOT NULL, customer TEXT NOT NULL, created_at INTEGER NOT NULL,
     PRIMARY KEY(shop, visitor)) WITHOUT ROWID;
@@ -46,6 +51,8 @@ CREATE TABLE IF NOT EXISTS identity_links(
 struct AppendRequest {
     shop: ShopId,
     events: Vec<Event>,
+    // Served lists ride along with the events' group commit (fire and forget).
+    served: Vec<Served>,
     done: AppendDone,
 }
 
@@ -176,6 +183,14 @@ fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Ve
             }
             out.push(seqs);
         }
+        let mut served =
+            tx.prepare_cached("INSERT INTO served(shop, at, body) VALUES (?1, ?2, ?3)")?;
+        for req in group {
+            for row in &req.served {
+                let body = serde_json::to_string(row)?;
+                served.execute(params![req.shop.as_str(), row.at, body])?;
+            }
+        }
     }
     tx.commit()?;
     Ok(out)
@@ -281,7 +296,10 @@ impl Store for SqliteStore {
 
     fn upsert_products(&self, shop: &ShopId, products: &[Product]) -> Result<UpsertStats> {
         let mut conn = self.conn.lock();
-        let tx = conn.transaction()?;
+        // IMMEDIATE: this transaction reads before it writes, and a deferred one that must
+        // upgrade while the writer thread commits fails at once with SQLITE_BUSY (the busy
+        // timeout does not apply to a snapshot that went stale).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut stats = UpsertStats::default();
         {
             let mut exists = tx.prepare_cached("SELECT 1 FROM products WHERE shop=?1 AND id=?2")?;
@@ -399,6 +417,7 @@ impl Store for SqliteStore {
         let req = AppendRequest {
             shop: shop.clone(),
             events,
+            served: Vec::new(),
             done,
         };
         let writer = self.writer.lock();
@@ -455,10 +474,18 @@ impl Store for SqliteStore {
     }
 
     fn put_setting(&self, shop: &ShopId, name: &str, value: &serde_json::Value) -> Result<()> {
-        self.conn.lock().execute(
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // A shop with only settings (rules before any product) is still found at start-up.
+        tx.execute(
+            "INSERT OR IGNORE INTO shops(id, created_at) VALUES (?1, ?2)",
+            params![shop.as_str(), now_millis()],
+        )?;
+        tx.execute(
             "INSERT OR REPLACE INTO settings(shop, name, body, updated_at) VALUES (?1,?2,?3,?4)",
             params![shop.as_str(), name, value.to_string(), now_millis()],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -511,6 +538,35 @@ impl Store for SqliteStore {
 
     fn unsubscribe(&self, token: &str, now: Millis) -> Result<Option<(ShopId, String)>> {
         self.unsubscribe_impl(token, now)
+    }
+
+    fn append_served(&self, shop: &ShopId, rows: Vec<Served>) {
+        if rows.is_empty() {
+            return;
+        }
+        let req = AppendRequest {
+            shop: shop.clone(),
+            events: Vec::new(),
+            served: rows,
+            done: Box::new(|_, _| {}),
+        };
+        if let Some(tx) = self.writer.lock().as_ref() {
+            // A closed store drops impressions; analytics is not the system of record for orders.
+            let _ = tx.send(req);
+        }
+    }
+
+    fn replay_served(&self, shop: &ShopId, f: &mut dyn FnMut(Served)) -> Result<u64> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare("SELECT body FROM served WHERE shop=?1 ORDER BY seq")?;
+        let mut rows = stmt.query([shop.as_str()])?;
+        let mut n = 0;
+        while let Some(row) = rows.next()? {
+            let body: String = row.get(0)?;
+            f(serde_json::from_str(&body)?);
+            n += 1;
+        }
+        Ok(n)
     }
 
     fn identity_links(&self, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>> {

@@ -155,6 +155,39 @@ fn sqlite_conforms() {
     check_settings(&store);
     check_outbox(&store);
     check_contacts_and_unsubscribe(&store);
+    check_served_log(&store);
+}
+
+fn check_served_log(store: &dyn Store) {
+    let (a, b) = (shop("served-a"), shop("served-b"));
+    let row = |rid: &str, at: i64| tailor_model::Served {
+        at,
+        request_id: rid.into(),
+        list: "for_you".into(),
+        visitor_id: Some(VisitorId::new("v").unwrap()),
+        customer_id: None,
+        query: Some("café ☕".into()),
+        total: Some(3),
+        items: vec![(ProductId::new("p1").unwrap(), "trending".into())],
+        arm: None,
+    };
+    store.append_served(&a, vec![row("r1", 5), row("r2", 3)]);
+    store.append_served(&b, vec![row("r3", 1)]);
+    store.append_served(&a, vec![]);
+    // An event appended afterwards commits after them (one writer, in order).
+    store
+        .append_events(&a, vec![view(None, "v", "p1")])
+        .unwrap();
+    let mut got = Vec::new();
+    assert_eq!(store.replay_served(&a, &mut |r| got.push(r)).unwrap(), 2);
+    assert_eq!(
+        got,
+        vec![row("r1", 5), row("r2", 3)],
+        "append order, not time order"
+    );
+    let mut other = Vec::new();
+    store.replay_served(&b, &mut |r| other.push(r)).unwrap();
+    assert_eq!(other, vec![row("r3", 1)]);
 }
 
 fn check_settings(store: &dyn Store) {
@@ -163,6 +196,10 @@ fn check_settings(store: &dyn Store) {
     let v = serde_json::json!({"language": "german", "synonyms": [["sofa", "couch"]], "ü": "ß"});
     store.put_setting(&a, "search", &v).unwrap();
     assert_eq!(store.setting(&a, "search").unwrap(), Some(v));
+    assert!(
+        store.shops().unwrap().contains(&a),
+        "a shop with only settings is listed, so start-up loads them"
+    );
     assert_eq!(
         store.setting(&b, "search").unwrap(),
         None,

@@ -1,5 +1,5 @@
 //! The one pipeline every product list goes through: candidates, then filters, then ranking,
-//! then response. Recommendations, and later search and emails, differ only in their sources,
+//! then merchandising rules (`crate::rules`), then response. Recommendations, and later search and emails, differ only in their sources,
 //! so hard constraints hold everywhere by construction.
 
 pub mod candidates;
@@ -26,6 +26,8 @@ pub struct BoxResult {
     pub name: String,
     /// Its items, best first.
     pub items: Vec<Ranked>,
+    /// Merchandising rules that changed it.
+    pub rules: Vec<crate::rules::Applied>,
 }
 
 /// Whether a product may be shown to this shopper at all: it exists, is sellable, breaks no
@@ -62,8 +64,29 @@ pub fn effective_preferences<'a>(
 
 /// Fills every box of `req`, in order, never repeating a product across boxes.
 pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResult> {
+    recommend_with(shop, req, now, &shop.rules, true)
+}
+
+/// [`recommend`] under a given rule set (a preview of a draft rule, say). Without
+/// `personalize` (an experiment's popularity arm), candidates come from the box's sources as
+/// seen by a stranger and ranking ignores the shopper's behaviour and soft preferences; hard
+/// constraints and the shopper's hidden products still hold.
+pub fn recommend_with(
+    shop: &ShopState,
+    req: &RecRequest,
+    now: Millis,
+    rules: &crate::rules::RuleSet,
+    personalize: bool,
+) -> Vec<BoxResult> {
     let shopper = shop.shopper(req.visitor.as_ref(), req.customer.as_ref());
     let prefs = effective_preferences(shopper, req.preferences.as_ref());
+    let person = if personalize { shopper } else { None };
+    let no_soft = Preferences::default();
+    let soft = if personalize {
+        prefs.as_ref()
+    } else {
+        &no_soft
+    };
     let mut used: HashSet<Item> = HashSet::default();
     let mut used_groups: HashSet<String> = HashSet::default();
     let mut out = Vec::with_capacity(req.boxes.len());
@@ -90,11 +113,10 @@ pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResu
             shopper.is_some_and(|s| s.purchases.contains_key(&item))
                 && !shop.models.is_consumable(item, &shop.catalog)
         };
-        let cands =
-            candidates::generate(shop, shopper, &prefs, b, now, &|item, kind: SourceKind| {
-                keep(item) && (kind.shows_own_items() || !(exclude_own(item) || owned(item)))
-            });
-        let mut ranked = rank::rank(shop, shopper, &prefs, cands, now);
+        let cands = candidates::generate(shop, person, soft, b, now, &|item, kind: SourceKind| {
+            keep(item) && (kind.shows_own_items() || !(exclude_own(item) || owned(item)))
+        });
+        let mut ranked = rank::rank(shop, person, soft, cands, now);
         if b.one_per_group {
             let mut groups: HashSet<&str> = HashSet::default();
             ranked.retain(|r| {
@@ -102,6 +124,25 @@ pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResu
                 !used_groups.contains(g) && groups.insert(g)
             });
         }
+        let ctx = crate::rules::RuleContext {
+            surface: crate::rules::Surface::Recommendations,
+            query: "",
+            categories: match b.context.values.get("category") {
+                Some(serde_json::Value::String(c)) => vec![c.clone()],
+                Some(serde_json::Value::Array(l)) => l
+                    .iter()
+                    .filter_map(|c| c.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            box_name: Some(&b.name),
+            shopper,
+            now,
+        };
+        let reorder = ranked.len();
+        let applied = crate::rules::apply(rules, &ctx, shop, &mut ranked, reorder, &|item| {
+            keep(item) && !(exclude_own(item) || owned(item))
+        });
         ranked.truncate(b.count);
         for r in &mut ranked {
             if let Some(p) = shop.catalog.product(r.item)
@@ -117,6 +158,7 @@ pub fn recommend(shop: &ShopState, req: &RecRequest, now: Millis) -> Vec<BoxResu
         out.push(BoxResult {
             name: b.name.clone(),
             items: ranked,
+            rules: applied,
         });
     }
     out

@@ -30,6 +30,8 @@ pub struct Explanation {
     pub stated: f64,
     /// Popularity part.
     pub popularity: f64,
+    /// What merchandising rules did (boost and bury add their delta to the score).
+    pub rules: Vec<crate::rules::RuleEffect>,
 }
 
 /// A ranked candidate.
@@ -180,6 +182,7 @@ pub fn rank(
                     * shop.models.trending.score(item, Scope::Global, now)
                     / top_pop,
                 sources,
+                rules: Vec::new(),
             };
             let score = why.sources.iter().map(|(_, s)| s).sum::<f64>()
                 + why.affinity

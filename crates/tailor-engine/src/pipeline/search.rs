@@ -121,6 +121,8 @@ pub struct SearchOutcome {
     pub facets: Facets,
     /// Set when nothing matched and these are popular products instead.
     pub fallback: Option<Fallback>,
+    /// Merchandising rules that changed the list.
+    pub rules: Vec<crate::rules::Applied>,
 }
 
 fn flag(o: &Map<String, Value>, f: &str, default: bool) -> Result<bool, FieldError> {
@@ -351,6 +353,39 @@ pub fn search(
     req: &SearchRequest,
     now: Millis,
 ) -> Result<SearchOutcome, SearchError> {
+    search_with(shop, req, now, &shop.rules)
+}
+
+/// Whether `p` passes the shopper's facet filters (for a pinned product the index did not
+/// return).
+fn passes_facets(f: &Filters, p: &tailor_model::Product) -> bool {
+    let lower = |s: &str| s.trim().to_lowercase();
+    (f.brands.is_empty()
+        || p.brand
+            .as_ref()
+            .is_some_and(|b| f.brands.iter().any(|x| lower(x) == lower(b))))
+        && (f.categories.is_empty()
+            || f.categories.iter().any(|want| {
+                p.categories.iter().any(|path| {
+                    want.len() <= path.len()
+                        && want.iter().zip(path).all(|(a, b)| lower(a) == lower(b))
+                })
+            }))
+        && f.min_price
+            .is_none_or(|lo| p.effective_price().is_some_and(|x| x >= lo))
+        && f.max_price
+            .is_none_or(|hi| p.effective_price().is_some_and(|x| x <= hi))
+        && (!f.in_stock || p.is_sellable())
+        && f.ids.as_ref().is_none_or(|ids| ids.contains(&p.id))
+}
+
+/// [`search`] under a given rule set (a preview of a draft rule, say).
+pub fn search_with(
+    shop: &ShopState,
+    req: &SearchRequest,
+    now: Millis,
+    rules: &crate::rules::RuleSet,
+) -> Result<SearchOutcome, SearchError> {
     let shopper = shop.shopper(req.visitor.as_ref(), req.customer.as_ref());
     let prefs = effective_preferences(shopper, req.preferences.as_ref());
     let index = shop.search.index(&shop.catalog)?;
@@ -437,20 +472,19 @@ pub fn search(
     };
     let tail = hits.split_off(head);
     let mut text_parts: HashMap<Item, Vec<ScorePart>> = HashMap::new();
-    let mut items: Vec<SearchHit> = Vec::with_capacity(hits.len() + tail.len());
+    let mut list: Vec<Ranked> = Vec::with_capacity(hits.len() + tail.len());
     if !hits.is_empty() {
         let cands = candidates(shop, person, &hits, browse, &req.text, now);
         for (item, h) in hits {
             text_parts.insert(item, h.parts);
         }
-        for r in rank::rank(shop, person, soft, cands, now) {
-            let text = text_parts.remove(&r.item).unwrap_or_default();
-            items.push(SearchHit { ranked: r, text });
-        }
+        list.extend(rank::rank(shop, person, soft, cands, now));
     }
+    let reranked = list.len();
     // Beyond the head, and for explicit sorts, the index's order stands.
     for (item, h) in tail {
-        let ranked = Ranked {
+        text_parts.insert(item, h.parts);
+        list.push(Ranked {
             item,
             score: f64::from(h.score),
             why: rank::Explanation {
@@ -458,12 +492,40 @@ pub fn search(
                 ..Default::default()
             },
             warning: None,
-        };
-        items.push(SearchHit {
-            ranked,
-            text: h.parts,
         });
     }
+    // Rules: before paging, so a pin's slot is a position in the whole result list.
+    let ctx = crate::rules::RuleContext {
+        surface: if req.text.trim().is_empty() {
+            crate::rules::Surface::Browse
+        } else {
+            crate::rules::Surface::Search
+        },
+        query: &req.text,
+        categories: req
+            .filters
+            .categories
+            .iter()
+            .map(|c| c.join(crate::catalog::CATEGORY_SEPARATOR))
+            .collect(),
+        box_name: None,
+        shopper,
+        now,
+    };
+    let before = list.len();
+    let applied = crate::rules::apply(rules, &ctx, shop, &mut list, reranked, &|item| {
+        catalog
+            .product(item)
+            .is_some_and(|p| keep(&p.id, Some(item)) && passes_facets(&req.filters, p))
+    });
+    let total = (result.total + list.len()).saturating_sub(before);
+    let items: Vec<SearchHit> = list
+        .into_iter()
+        .map(|r| {
+            let text = text_parts.remove(&r.item).unwrap_or_default();
+            SearchHit { ranked: r, text }
+        })
+        .collect();
     let mut page: Vec<SearchHit> = items.into_iter().skip(req.offset).take(req.limit).collect();
     for h in &mut page {
         if let Some(p) = catalog.product(h.ranked.item)
@@ -474,11 +536,12 @@ pub fn search(
     }
     Ok(SearchOutcome {
         items: page,
-        total: result.total,
+        total,
         relaxation: result.relaxation,
         terms: result.terms,
         facets: result.facets,
         fallback,
+        rules: applied,
     })
 }
 

@@ -1,13 +1,17 @@
 //! HTTP handlers, one module per resource. Each handler parses and checks input, calls the store
 //! and the engine, and shapes the response; the logic lives in those crates.
 
+pub mod admin;
+pub mod analytics;
 pub mod assets;
 pub mod catalog;
 pub mod events;
+pub mod experiments;
 pub mod giftbox;
 pub mod preferences;
 pub mod recommend;
 pub mod replenishment;
+pub mod rules;
 pub mod search;
 pub mod shoppers;
 pub mod system;

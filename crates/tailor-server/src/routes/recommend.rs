@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use tailor_engine::pipeline::recommend_with;
 use tailor_engine::pipeline::{Ranked, RecRequest};
 use tailor_engine::{ShopState, recommend};
 use tailor_model::now_millis;
@@ -113,8 +114,25 @@ fn explain_json(r: &Ranked) -> Value {
         .iter()
         .map(|(k, v)| (k.name().to_string(), json!(v)))
         .collect();
-    json!({"sources": sources, "affinity": r.why.affinity, "stated": r.why.stated,
-           "popularity": r.why.popularity, "total": r.score})
+    let mut v = json!({"sources": sources, "affinity": r.why.affinity, "stated": r.why.stated,
+           "popularity": r.why.popularity, "total": r.score});
+    if !r.why.rules.is_empty() {
+        v["rules"] = r
+            .why
+            .rules
+            .iter()
+            .map(|e| json!({"rule": &*e.rule, "action": e.action, "delta": e.delta}))
+            .collect();
+    }
+    v
+}
+
+/// The rules that changed a list, for `explain`: `[{rule, action, items}]`.
+pub fn applied_json(applied: &[tailor_engine::rules::Applied]) -> Value {
+    applied
+        .iter()
+        .map(|a| json!({"rule": a.rule, "action": a.action, "items": a.items}))
+        .collect()
 }
 
 /// [`Item`] as a JSON value, for responses that add fields to it.
@@ -126,6 +144,8 @@ pub fn item_json(shop: &ShopState, r: &Ranked, tracking: String, explain: bool) 
 struct BoxOut<'a> {
     items: Vec<Item<'a>>,
     name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -139,6 +159,8 @@ struct RecResponse<'a> {
     boxes: Vec<BoxOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     events: Option<EventCounts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    experiment: Option<&'a str>,
     request_id: &'a str,
 }
 
@@ -168,7 +190,29 @@ pub async fn post_recommendations(
     let st = shop.read();
     let req = RecRequest::parse(&v, &st.catalog).map_err(|e| ApiError::field(e.field, e.reason))?;
     let rid = request_id();
-    let filled = recommend(&st, &req, now_millis());
+    let assigned = super::experiments::assign(
+        &st,
+        tailor_engine::rules::Surface::Recommendations,
+        req.visitor.as_ref(),
+        req.customer.as_ref(),
+    );
+    let no_rules = tailor_engine::rules::RuleSet::default();
+    let filled = match &assigned {
+        None => recommend(&st, &req, now_millis()),
+        Some(a) => recommend_with(
+            &st,
+            &req,
+            now_millis(),
+            if a.treatment.rules {
+                &st.rules
+            } else {
+                &no_rules
+            },
+            a.treatment.personalize,
+        ),
+    };
+    let customer =
+        super::analytics::unit_customer(&st, req.visitor.as_ref(), req.customer.as_ref());
     let codes: Vec<Vec<Tracking<'_>>> = filled
         .iter()
         .map(|b| {
@@ -193,14 +237,34 @@ pub async fn post_recommendations(
                     .map(|(r, code)| Item::new(&st, r, code, req.explain))
                     .collect(),
                 name: &b.name,
+                rules: req.explain.then(|| applied_json(&b.rules)),
             })
             .collect(),
         events: ingested.map(|(accepted, duplicates)| EventCounts {
             accepted,
             duplicates,
         }),
+        experiment: assigned.as_ref().map(|a| a.label.as_str()),
         request_id: &rid,
     };
+    let served = filled
+        .iter()
+        .map(|b| {
+            let items: Vec<&Ranked> = b.items.iter().collect();
+            super::analytics::served(
+                &st,
+                &rid,
+                &b.name,
+                req.visitor.as_ref(),
+                customer.as_ref(),
+                None,
+                None,
+                &items,
+                assigned.as_ref().map(|a| a.label.clone()),
+            )
+        })
+        .collect();
+    super::analytics::record(&app, &caller.shop, &st, served);
     Ok(Json(out).into_response())
 }
 

@@ -119,6 +119,9 @@ fn outcome_json(st: &ShopState, req: &SearchRequest, out: &SearchOutcome, rid: &
         "items": items,
         "facets": facets_json(&out.facets),
     });
+    if req.explain {
+        body["rules"] = super::recommend::applied_json(&out.rules);
+    }
     if let Some(m) = message(&req.text, out) {
         body["message"] = json!(m);
     }
@@ -142,7 +145,7 @@ pub async fn post_search(
     Body(body): Body,
 ) -> Result<Json<Value>, ApiError> {
     let v = parse_json(&body)?;
-    let req = SearchRequest::parse(&v).map_err(|e| ApiError::field(e.field, e.reason))?;
+    let mut req = SearchRequest::parse(&v).map_err(|e| ApiError::field(e.field, e.reason))?;
     let ingested = match v.get("events") {
         Some(_) => {
             let (events, errors) = super::events::parse_batch(&v)?;
@@ -155,8 +158,49 @@ pub async fn post_search(
     };
     let shop = app.engine.shop(&caller.shop);
     let st = shop.read();
-    let out = search(&st, &req, now_millis()).map_err(search_error)?;
-    let mut body = outcome_json(&st, &req, &out, &request_id());
+    let surface = if req.text.trim().is_empty() {
+        tailor_engine::rules::Surface::Browse
+    } else {
+        tailor_engine::rules::Surface::Search
+    };
+    let assigned =
+        super::experiments::assign(&st, surface, req.visitor.as_ref(), req.customer.as_ref());
+    let no_rules = tailor_engine::rules::RuleSet::default();
+    let out = match &assigned {
+        None => search(&st, &req, now_millis()),
+        Some(a) => {
+            req.personalize &= a.treatment.personalize;
+            let rules = if a.treatment.rules {
+                &st.rules
+            } else {
+                &no_rules
+            };
+            tailor_engine::pipeline::search::search_with(&st, &req, now_millis(), rules)
+        }
+    }
+    .map_err(search_error)?;
+    let customer =
+        super::analytics::unit_customer(&st, req.visitor.as_ref(), req.customer.as_ref());
+    let rid = request_id();
+    let mut body = outcome_json(&st, &req, &out, &rid);
+    let items: Vec<&tailor_engine::pipeline::Ranked> =
+        out.items.iter().map(|h| &h.ranked).collect();
+    let matched = if out.fallback.is_some() { 0 } else { out.total };
+    let served = super::analytics::served(
+        &st,
+        &rid,
+        "search",
+        req.visitor.as_ref(),
+        customer.as_ref(),
+        Some(&req.text),
+        Some(matched),
+        &items,
+        assigned.as_ref().map(|a| a.label.clone()),
+    );
+    if let Some(a) = &assigned {
+        body["experiment"] = json!(a.label);
+    }
+    super::analytics::record(&app, &caller.shop, &st, vec![served]);
     if let Some((accepted, duplicates)) = ingested {
         body["events"] = json!({"accepted": accepted, "duplicates": duplicates});
     }

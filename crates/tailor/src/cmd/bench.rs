@@ -52,6 +52,9 @@ enum BenchWhat {
     /// Search speed on a generated 100,000-product catalog with simulated shoppers: indexing,
     /// in-process and HTTP latency with personal reranking.
     Search(super::bench_search::SearchBenchArgs),
+    /// An A/B test on a simulation: personalized vs popular recommendations for the demo
+    /// generator's shoppers against a child `tailor serve`; the uplift with its interval.
+    Ab(super::bench_ab::AbArgs),
     /// The session-kNN index at scale: a generated power-law click stream (default 50M clicks over
     /// 1M items), index build time, peak memory and prediction latency.
     Scale(super::bench_scale::ScaleArgs),
@@ -68,6 +71,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Import { products } => super::import::bench(products)?,
         BenchWhat::Serve(s) => super::bench_serve::run(s)?,
         BenchWhat::Search(s) => super::bench_search::run(s)?,
+        BenchWhat::Ab(s) => super::bench_ab::run(s)?,
         BenchWhat::Scale(s) if super::bench_scale::is_child(&s) => {
             return super::bench_scale::child(&s);
         }

@@ -378,13 +378,13 @@ fn cpu_secs(pid: Option<u32>) -> f64 {
 }
 
 /// A child `tailor serve` on `dir`, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Server {
-    fn start(dir: &Path, sync: &str) -> anyhow::Result<Self> {
+    pub(crate) fn start(dir: &Path, sync: &str) -> anyhow::Result<Self> {
         let exe = std::env::current_exe()?;
         let mut child = Command::new(exe)
             .arg("serve")

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod bench_ab;
 pub mod bench_scale;
 pub mod bench_search;
 pub mod bench_serve;
