@@ -295,41 +295,53 @@ impl Scheduler {
         }
     }
 
-    /// Runs what is due now; returns each run's statistics.
+    /// Runs what is due now; returns each run's statistics. A shop whose run fails is logged
+    /// and retried on the next tick; the other shops go on.
     pub fn tick(&self) -> Result<Vec<(ShopId, RunStats)>, NotifyError> {
         let mut out = Vec::new();
         for shop in self.store.shops()? {
-            let s = settings_of(self.store.as_ref(), &shop, &self.defaults)?;
-            if !s.enabled {
-                continue;
-            }
-            let now = self.clock.now();
-            let today = s.local_date(now);
-            let last = self
-                .store
-                .setting(&shop, LAST_RUN_KEY)?
-                .and_then(|v| v.as_str().and_then(|d| parse_date(d, "last_run").ok()));
-            let earliest = today
-                .checked_sub((MAX_CATCH_UP_DAYS - 1).days())
-                .unwrap_or(today);
-            let mut d = match last {
-                Some(l) => l.checked_add(1.day()).unwrap_or(today).max(earliest),
-                None => today,
-            };
-            while d <= today && s.run_time(d) <= now {
-                let stats = run_date(self.store.as_ref(), &self.engine, &shop, &s, d, now)?;
-                // Recorded after the run: a crash before this line reruns the date, and the
-                // outbox's idempotency key keeps the messages already queued.
-                self.store
-                    .put_setting(&shop, LAST_RUN_KEY, &json!(date_string(d)))?;
-                tracing::info!(shop = shop.as_str(), date = %stats.date, queued = stats.queued, "reminders");
-                out.push((shop.clone(), stats));
-                d = match d.checked_add(1.day()) {
-                    Ok(n) => n,
-                    Err(_) => break,
-                };
+            if let Err(e) = self.tick_shop(&shop, &mut out) {
+                tracing::error!(shop = shop.as_str(), "reminder run: {e}");
             }
         }
         Ok(out)
+    }
+
+    fn tick_shop(
+        &self,
+        shop: &ShopId,
+        out: &mut Vec<(ShopId, RunStats)>,
+    ) -> Result<(), NotifyError> {
+        let s = settings_of(self.store.as_ref(), shop, &self.defaults)?;
+        if !s.enabled {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let today = s.local_date(now);
+        let last = self
+            .store
+            .setting(shop, LAST_RUN_KEY)?
+            .and_then(|v| v.as_str().and_then(|d| parse_date(d, "last_run").ok()));
+        let earliest = today
+            .checked_sub((MAX_CATCH_UP_DAYS - 1).days())
+            .unwrap_or(today);
+        let mut d = match last {
+            Some(l) => l.checked_add(1.day()).unwrap_or(today).max(earliest),
+            None => today,
+        };
+        while d <= today && s.run_time(d) <= now {
+            let stats = run_date(self.store.as_ref(), &self.engine, shop, &s, d, now)?;
+            // Recorded after the run: a crash before this line reruns the date, and the
+            // outbox's idempotency key keeps the messages already queued.
+            self.store
+                .put_setting(shop, LAST_RUN_KEY, &json!(date_string(d)))?;
+            tracing::info!(shop = shop.as_str(), date = %stats.date, queued = stats.queued, "reminders");
+            out.push((shop.clone(), stats));
+            d = match d.checked_add(1.day()) {
+                Ok(n) => n,
+                Err(_) => break,
+            };
+        }
+        Ok(())
     }
 }

@@ -374,3 +374,32 @@ async fn quiet_hours_cap_and_a_purchase_in_the_meantime_hold_messages_back() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["to"][0], "c4@example.com");
 }
+
+#[tokio::test]
+async fn a_scheduler_that_was_down_catches_up_each_missed_day_once() {
+    let w = world(json!({}));
+    w.contact("c7", true);
+    // The first run ever starts today, without backfilling history.
+    let clock = ManualClock::at(feb9(9, 30) + 2 * DAY);
+    let sched = scheduler(&w, &clock);
+    let runs = sched.tick().unwrap();
+    assert_eq!(
+        runs.iter().map(|r| r.1.date.as_str()).collect::<Vec<_>>(),
+        ["2026-02-11"]
+    );
+    // Down from the 11th to the 14th at noon: the 12th, 13th and 14th run, each once.
+    clock.set(feb9(12, 0) + 5 * DAY);
+    let runs = sched.tick().unwrap();
+    let dates: Vec<&str> = runs.iter().map(|r| r.1.date.as_str()).collect();
+    assert_eq!(dates, ["2026-02-12", "2026-02-13", "2026-02-14"]);
+    assert!(sched.tick().unwrap().is_empty());
+    // Down for a month: at most a week is caught up.
+    clock.set(feb9(12, 0) + 40 * DAY);
+    assert_eq!(sched.tick().unwrap().len(), 7);
+    // A shop that switches reminders off is left alone.
+    w.store
+        .put_setting(&w.shop, SETTINGS_KEY, &json!({"enabled": false}))
+        .unwrap();
+    clock.advance(DAY);
+    assert!(sched.tick().unwrap().is_empty());
+}
