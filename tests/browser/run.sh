@@ -56,5 +56,6 @@ echo "== storefront at $url/demo/ (up in $(( $(date +%s) - start )) s)"
 rm -rf "$shots"
 status=0
 node "$here/visits.mjs" "$url" "$public" "$admin" "$shots" || status=$?
+node "$here/admin.mjs" "$url" "$admin" "$shots" || status=$?
 echo "== browser visits took $(( $(date +%s) - start )) s in all"
 exit "$status"

@@ -416,22 +416,23 @@ pub fn results(e: &Experiment, outcomes: &[Outcome], seed: u64) -> Value {
             let b = stats::bootstrap_diff(&revenue[0], &revenue[i], BOOTSTRAP_ROUNDS, seed.wrapping_add(i as u64));
             let enough = units[0].min(units[i]) >= MIN_UNITS;
             let planned = needed.is_some_and(|m| units[0].min(units[i]) >= m);
+            let p_text = |p: f64| if p < 1e-4 { "p < 0.0001".to_string() } else { format!("p = {p:.4}") };
             let verdict = match (enough, z) {
                 (false, _) => format!(
                     "not enough data: at least {MIN_UNITS} shoppers per arm are needed before any verdict"
                 ),
                 (true, None) => "no conversions to compare yet".to_string(),
                 (true, Some(t)) if t.p_value < 0.05 && planned => format!(
-                    "conversion differs at the 5% level (p = {:.4})",
-                    t.p_value
+                    "conversion differs at the 5% level ({})",
+                    p_text(t.p_value)
                 ),
                 (true, Some(t)) if t.p_value < 0.05 => format!(
-                    "p = {:.4} is below 0.05, but the planned sample size is not reached: repeated looks inflate false positives, so treat it as provisional",
-                    t.p_value
+                    "{} is below 0.05, but the planned sample size is not reached: repeated looks inflate false positives, so treat it as provisional",
+                    p_text(t.p_value)
                 ),
                 (true, Some(t)) => format!(
-                    "no significant difference in conversion (p = {:.4}); the interval of the difference includes 0",
-                    t.p_value
+                    "no significant difference in conversion ({}); the interval of the difference includes 0",
+                    p_text(t.p_value)
                 ),
             };
             let lift = if base > 0.0 && units[i] > 0 {

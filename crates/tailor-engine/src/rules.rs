@@ -1022,6 +1022,12 @@ mod tests {
         assert!(v.applies(&c));
         c.shopper = Some(&s);
         assert!(!v.applies(&c));
+        // Unicode queries normalise the same way.
+        let u = rule(
+            json!({"id":"u","when":{"query":{"contains":"CRÈME brûlée"}},"actions":[{"type":"hide"}]}),
+        );
+        assert!(u.applies(&ctx("Vanilla crème  BRÛLÉE 抹茶", 0, Surface::Search)));
+        assert!(!u.applies(&ctx("crème", 0, Surface::Search)));
         let off = rule(json!({"id":"o","enabled":false,"actions":[{"type":"hide"}]}));
         assert!(!off.applies(&c));
     }

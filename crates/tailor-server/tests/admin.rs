@@ -178,3 +178,29 @@ async fn admin_endpoints_need_the_admin_key() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn every_merchandising_endpoint_is_in_openapi() {
+    let s = common::start().await;
+    let (st, api) = s.get("/openapi.json", None).await;
+    assert_eq!(st, StatusCode::OK);
+    for path in [
+        "/v1/rules",
+        "/v1/rules/{id}",
+        "/v1/rules/preview",
+        "/v1/analytics/widgets",
+        "/v1/analytics/search",
+        "/v1/analytics/settings",
+        "/v1/experiments",
+        "/v1/experiments/{id}",
+        "/v1/experiments/{id}/results",
+        "/v1/admin/charts/{name}",
+        "/v1/admin/inspect",
+        "/v1/admin/catalog-health",
+    ] {
+        assert!(
+            api["paths"].get(path).is_some(),
+            "{path} missing from openapi"
+        );
+    }
+}
