@@ -551,11 +551,11 @@ pub fn pack(p: &Problem, cands: &[Candidate]) -> Result<Packed, Infeasible> {
         let base = value(cands, &b.set);
         let without = b.values_without();
         let mut best: Option<(usize, usize, f64)> = None;
-        for pos in 0..b.set.len() {
-            for j in 0..cands.len() {
+        for (pos, &rest) in without.iter().enumerate() {
+            for (j, c) in cands.iter().enumerate() {
                 // Most swaps cannot beat the best so far even at full score: skip them unpriced.
                 let floor = best.map_or(base, |x| x.2);
-                if without[pos] + cands[j].score <= floor + 1e-9 {
+                if rest + c.score <= floor + 1e-9 {
                     continue;
                 }
                 if let Some(total) = b.swap_ok(pos, j)
