@@ -86,6 +86,7 @@ mod input;
 mod json;
 mod json_feed;
 mod merchant;
+pub mod openfoodfacts;
 mod reader;
 mod xml;
 

@@ -373,8 +373,9 @@ impl<'a> Box<'a> {
             .map(|x| x.0)
     }
 
-    /// Whether replacing the pick at `pos` by `j` keeps every limit except the budget's minimum.
-    fn swap_ok(&self, pos: usize, j: usize) -> Option<(f64, f64)> {
+    /// Whether replacing the pick at `pos` by `j` keeps every limit except the budget's
+    /// minimum; the new total when it does.
+    fn swap_ok(&self, pos: usize, j: usize) -> Option<f64> {
         let out = &self.c[self.set[pos]];
         let x = &self.c[j];
         if self.taken[j] {
@@ -406,9 +407,26 @@ impl<'a> Box<'a> {
                 return None;
             }
         }
+        Some(total)
+    }
+
+    /// The box's value with the pick at `pos` replaced by `j`.
+    fn value_with(&self, pos: usize, j: usize) -> f64 {
         let mut set = self.set.clone();
         set[pos] = j;
-        Some((total, value(self.c, &set)))
+        value(self.c, &set)
+    }
+
+    /// Per pick, the box's value without it: with `score(j)` added, an upper bound on the value
+    /// of any swap at that position (a newcomer counts at most its whole score).
+    fn values_without(&self) -> Vec<f64> {
+        (0..self.set.len())
+            .map(|pos| {
+                let mut set = self.set.clone();
+                set.remove(pos);
+                value(self.c, &set)
+            })
+            .collect()
     }
 
     fn replace(&mut self, pos: usize, j: usize, step: Step) {
@@ -499,12 +517,13 @@ pub fn pack(p: &Problem, cands: &[Candidate]) -> Result<Packed, Infeasible> {
         let mut best: Option<(usize, usize, f64)> = None;
         for pos in 0..b.set.len() {
             for j in 0..cands.len() {
-                let Some((total, v)) = b.swap_ok(pos, j) else {
+                let Some(total) = b.swap_ok(pos, j) else {
                     continue;
                 };
                 if total <= b.total + 1e-9 {
                     continue;
                 }
+                let v = b.value_with(pos, j);
                 // Value lost per unit of price gained; reaching the minimum outright wins ties.
                 let cost = (base - v).max(0.0) / (total - b.total);
                 if best.is_none_or(|(_, _, c)| cost < c) {
@@ -530,15 +549,22 @@ pub fn pack(p: &Problem, cands: &[Candidate]) -> Result<Packed, Infeasible> {
     // 4. Local improvement: the best value-raising swap, a few passes.
     for _ in 0..MAX_SWAP_PASSES {
         let base = value(cands, &b.set);
+        let without = b.values_without();
         let mut best: Option<(usize, usize, f64)> = None;
-        for pos in 0..b.set.len() {
-            for j in 0..cands.len() {
-                if let Some((total, v)) = b.swap_ok(pos, j)
+        for (pos, &rest) in without.iter().enumerate() {
+            for (j, c) in cands.iter().enumerate() {
+                // Most swaps cannot beat the best so far even at full score: skip them unpriced.
+                let floor = best.map_or(base, |x| x.2);
+                if rest + c.score <= floor + 1e-9 {
+                    continue;
+                }
+                if let Some(total) = b.swap_ok(pos, j)
                     && total + 1e-9 >= p.budget_min
-                    && v > base + 1e-9
-                    && best.is_none_or(|(_, _, bv)| v > bv)
                 {
-                    best = Some((pos, j, v));
+                    let v = b.value_with(pos, j);
+                    if v > floor + 1e-9 {
+                        best = Some((pos, j, v));
+                    }
                 }
             }
         }

@@ -582,10 +582,10 @@ mod tests {
             Some("Food > Sweets")
         );
         assert!(in_category(&p, "food > sweets"));
-        let t = Template::parse(&json!({"capacity": {"max_items": 2}, "budget": {"max": 9},
-                                        "eligible": {"categories": ["Food>Sweets "]}}))
+        let spaced = Template::parse(&json!({"capacity": {"max_items": 2}, "budget": {"max": 9},
+                                             "eligible": {"categories": ["Food>Sweets "]}}))
         .unwrap();
-        assert_eq!(t.eligible.categories, ["Food > Sweets"]);
+        assert_eq!(spaced.eligible.categories, ["Food > Sweets"]);
         assert!(!in_category(&p, "Food > Sweets > Fudge > Extra"));
         p.categories.clear();
         assert_eq!(t.rules[0].category_key(&p), None);

@@ -58,6 +58,9 @@ enum BenchWhat {
     /// The session-kNN index at scale: a generated power-law click stream (default 50M clicks over
     /// 1M items), index build time, peak memory and prediction latency.
     Scale(super::bench_scale::ScaleArgs),
+    /// Gift-box auto-fill time on a generated 2,000-product catalog with simulated recipients,
+    /// in-process and over HTTP.
+    Giftbox(super::bench_giftbox::GiftboxBenchArgs),
 }
 
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
@@ -76,6 +79,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             return super::bench_scale::child(&s);
         }
         BenchWhat::Scale(s) => super::bench_scale::run(s)?,
+        BenchWhat::Giftbox(g) => super::bench_giftbox::run(g)?,
     };
     print_report(&report, a.json);
     Ok(())

@@ -68,6 +68,12 @@ enum EvalWhat {
         #[arg(long)]
         validation: bool,
     },
+    /// Allergens and diets derived from Open Food Facts ingredient text: tag counts, a sample
+    /// for checking by hand, and the catalog as NDJSON.
+    Allergens(super::eval_allergens::AllergensArgs),
+    /// A simulation: hit rate with no personalization, behaviour only, stated preferences only
+    /// and both, on demo shoppers with hidden tastes who state only some of them.
+    Preferences(super::eval_preferences::PreferencesEvalArgs),
     /// Search relevance on judged queries (EVALUATION.md section 4, Home Depot layout).
     Search {
         /// CSV with product_uid, product_title, search_term, relevance.
@@ -140,6 +146,8 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
                 products,
                 validation,
             })?,
+            EvalWhat::Allergens(x) => super::eval_allergens::run(&x)?,
+            EvalWhat::Preferences(x) => super::eval_preferences::run(&x)?,
             EvalWhat::Search { data } => {
                 tailor_eval::search::run(&tailor_eval::search::SearchArgs::new(data))?
             }

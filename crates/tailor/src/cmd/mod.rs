@@ -2,11 +2,14 @@
 
 pub mod bench;
 pub mod bench_ab;
+pub mod bench_giftbox;
 pub mod bench_scale;
 pub mod bench_search;
 pub mod bench_serve;
 pub mod demo;
 pub mod eval;
+pub mod eval_allergens;
+pub mod eval_preferences;
 pub mod import;
 pub mod keys;
 pub mod serve;
