@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 mod catalog;
+mod configurable;
 mod diet;
 mod query;
 mod rng;
@@ -50,6 +51,7 @@ mod svg;
 mod taxonomy;
 
 pub use catalog::{DEMO_EPOCH_MILLIS, generate_catalog, generate_catalog_at};
+pub use configurable::{CONFIGURABLE_ID, configurable_product};
 pub use diet::{Allergen, Diet};
 pub use shopper::{Shopper, Tastes, generate_shoppers};
 pub use simulate::{Simulation, simulate};

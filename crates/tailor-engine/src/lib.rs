@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod constraints;
 pub mod filter;
+pub mod lists;
 pub mod models;
 pub mod pipeline;
 pub mod search;
@@ -17,7 +18,7 @@ pub mod state;
 pub use catalog::{Catalog, Item};
 pub use models::Models;
 pub use pipeline::{BoxResult, RecRequest, recommend};
-pub use shopper::{ShopperKey, ShopperState};
+pub use shopper::{ShopperKey, ShopperRef, ShopperState};
 pub use state::ShopState;
 
 use parking_lot::RwLock;

@@ -31,10 +31,14 @@
 
 mod codec;
 mod keys;
+mod notifications;
 mod sqlite;
 
 pub use codec::CodecError;
 pub use keys::{ApiKey, KeyInfo, KeyRole};
+pub use notifications::{
+    NewNotification, Notification, NotificationKind, NotificationQuery, Recipient,
+};
 pub use sqlite::{Durability, SqliteStore};
 
 use tailor_model::{CustomerId, Event, Product, ProductId, ShopId, VisitorId};
@@ -152,4 +156,13 @@ pub trait Store: Send + Sync + 'static {
     fn put_setting(&self, shop: &ShopId, name: &str, value: &serde_json::Value) -> Result<()>;
     /// A named setting of the shop, if it was ever stored.
     fn setting(&self, shop: &ShopId, name: &str) -> Result<Option<serde_json::Value>>;
+
+    /// Records wishlist notifications in one transaction. One still pending for the same
+    /// recipient, product and kind is updated to the newest values instead of repeated.
+    fn add_notifications(&self, shop: &ShopId, items: &[NewNotification]) -> Result<()>;
+    /// Notifications in id order (all, or only pending ones).
+    fn notifications(&self, shop: &ShopId, q: NotificationQuery) -> Result<Vec<Notification>>;
+    /// Marks up to `limit` pending notifications as claimed and returns them, oldest first;
+    /// each is handed out once, however many senders ask at the same time.
+    fn claim_notifications(&self, shop: &ShopId, limit: usize) -> Result<Vec<Notification>>;
 }

@@ -3,7 +3,9 @@
 
 pub mod assets;
 pub mod catalog;
+pub mod configure;
 pub mod events;
+pub mod lists;
 pub mod preferences;
 pub mod recommend;
 pub mod search;
