@@ -494,6 +494,49 @@ await visit('the gift box builder fills a box within its rules and explains each
   assert(again.every((id) => inCart.includes(id)), `the box ${again} is in the cart ${inCart}`);
 });
 
+await visit('the mug configurator prices, names a broken rule, resolves a SKU; saved products show under Your lists', async (context) => {
+  const page = await context.newPage();
+  await page.goto(base + '/demo/product/mug-custom');
+  await ready(page);
+  await acceptConsent(page);
+  await page.waitForSelector('#configurator');
+  await page.selectOption('#opt-colour', 'red');
+  await page.selectOption('#opt-size', 'l');
+  await page.fill('#opt-engraving', 'Für Anna');
+  await until(async () => ((await page.textContent('#config-price')) || '').includes('21'), 'the price of red, large, engraved');
+  const price = await page.textContent('#config-price');
+  assert(price.includes('21.99'), `12.99 + 3 + 6 should be 21.99: ${price}`);
+  // White with a gold rim on a small mug breaks two rules, and both are named.
+  await page.selectOption('#opt-colour', 'white');
+  await page.selectOption('#opt-size', 's');
+  await page.check('input[name="extras"][value="gold_rim"]');
+  await until(async () => (await page.$$('#config-problems li')).length === 2, 'two broken rules to be listed');
+  const problems = await page.$$eval('#config-problems li', (lis) => lis.map((l) => l.textContent));
+  assert(problems.some((t) => t.includes('requires')) && problems.some((t) => t.includes('excludes')), `problems: ${problems}`);
+  await shot(page, '8-configurator-broken-rules.png');
+  // Blue small is sold out: resolving says so; blue large resolves to its SKU.
+  await page.uncheck('input[name="extras"][value="gold_rim"]');
+  await page.selectOption('#opt-colour', 'blue');
+  await page.click('#config-resolve');
+  await until(async () => ((await page.textContent('#config-sku')) || '').includes('out_of_stock'), 'the sold-out explanation');
+  await page.selectOption('#opt-size', 'l');
+  await page.click('#config-resolve');
+  await until(async () => ((await page.textContent('#config-sku')) || '').includes('MUG-BLUE-L'), 'the SKU of blue large');
+  await shot(page, '8-configurator-resolved.png');
+  // Save it for later, then find it under Your lists.
+  await page.click('[data-tailor-wishlist="mug-custom"]');
+  const vid = await page.evaluate(() => Tailor.status().visitor_id);
+  await until(async () => {
+    const r = await api(`/v1/shoppers/${encodeURIComponent(vid)}/lists`);
+    return r && r.lists.some((l) => l.items.some((i) => i.product_id === 'mug-custom'));
+  }, 'the saved mug to reach the list');
+  await page.goto(base + '/demo/lists');
+  await ready(page);
+  const listed = await page.textContent('#main');
+  assert(listed.includes('Personalised Enamel Mug'), `Your lists shows: ${listed}`);
+  await shot(page, '8-your-lists.png');
+});
+
 await browser.close();
 console.log('\nScreenshots:');
 for (const p of saved) console.log(`  ${p}`);

@@ -32,6 +32,7 @@ const FIELDS: &[&str] = &[
     "allergens",
     "diets",
     "attributes",
+    "configuration",
     "hidden",
     "created_at",
     "updated_at",
@@ -64,6 +65,8 @@ const ALIASES: &[(&str, &str)] = &[
 ///   `allergens: null` or absent means "unknown", `[]` means "none".
 /// - `created_at`, `updated_at`: epoch milliseconds or an RFC 3339 string.
 /// - `link`, `image_link`, `item_group_id`: synonyms of `url`, `image_url`, `group_id`.
+/// - `configuration`: option groups of a configurable product
+///   ([`tailor_model::configure::Configuration`]); errors name the path inside it.
 ///
 /// Strings are trimmed; an empty optional string counts as absent. Unknown fields are errors.
 ///
@@ -306,6 +309,20 @@ impl Cx {
                 }
             }
             "attributes" => self.attributes(key, v, &mut p.attributes),
+            "configuration" => {
+                if v.is_null() {
+                    p.configuration = None;
+                } else {
+                    match tailor_model::configure::Configuration::from_json(v, key) {
+                        Ok(c) => p.configuration = Some(Box::new(c)),
+                        Err(errs) => {
+                            for e in errs {
+                                self.err(&e.field, e.reason);
+                            }
+                        }
+                    }
+                }
+            }
             "created_at" => {
                 if let Some(t) = self.time(key, v) {
                     p.created_at = t;

@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 mod catalog;
+mod configurable;
 mod diet;
 mod giftbox;
 mod query;
@@ -51,6 +52,7 @@ mod svg;
 mod taxonomy;
 
 pub use catalog::{DEMO_EPOCH_MILLIS, generate_catalog, generate_catalog_at};
+pub use configurable::{CONFIGURABLE_ID, configurable_product};
 pub use diet::{Allergen, Diet};
 pub use giftbox::giftbox_templates;
 pub use shopper::{Shopper, Tastes, generate_shoppers};

@@ -11,6 +11,7 @@ pub mod constraints;
 pub mod experiments;
 pub mod filter;
 pub mod giftbox;
+pub mod lists;
 pub mod models;
 pub mod pipeline;
 pub mod replenish;
@@ -23,7 +24,7 @@ pub mod stats;
 pub use catalog::{Catalog, Item};
 pub use models::Models;
 pub use pipeline::{BoxResult, RecRequest, recommend};
-pub use shopper::{ShopperKey, ShopperState};
+pub use shopper::{ShopperKey, ShopperRef, ShopperState};
 pub use state::ShopState;
 
 use parking_lot::RwLock;

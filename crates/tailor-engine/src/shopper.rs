@@ -3,7 +3,10 @@
 //! events, so replaying the log rebuilds it exactly.
 
 use crate::catalog::{Catalog, CategoryIdx, Item};
+use crate::lists;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use tailor_model::configure::{Choice, Choices};
+use tailor_model::lists::stored_name;
 use tailor_model::{CustomerId, EventKind, Millis, Preferences, SessionId, VisitorId};
 
 /// Who a state belongs to: a customer once known, else the anonymous visitor.
@@ -13,6 +16,25 @@ pub enum ShopperKey {
     Visitor(VisitorId),
     /// Logged-in customer (all their visitors merged in).
     Customer(CustomerId),
+}
+
+/// A borrowed [`ShopperKey`], for walking every shopper without cloning ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShopperRef<'a> {
+    /// Anonymous browser.
+    Visitor(&'a VisitorId),
+    /// Logged-in customer.
+    Customer(&'a CustomerId),
+}
+
+impl ShopperRef<'_> {
+    /// The owned key.
+    pub fn key(self) -> ShopperKey {
+        match self {
+            Self::Visitor(v) => ShopperKey::Visitor(v.clone()),
+            Self::Customer(c) => ShopperKey::Customer(c.clone()),
+        }
+    }
 }
 
 /// Recently viewed items kept per shopper.
@@ -30,6 +52,7 @@ pub const AFFINITY_HALF_LIFE_DAYS: f64 = 30.0;
 fn affinity_weight(kind: &EventKind) -> f64 {
     match kind {
         EventKind::View { .. } | EventKind::Click { .. } => 1.0,
+        EventKind::Customize { .. } => 2.0,
         EventKind::CartAdd { .. } | EventKind::WishlistAdd { .. } => 3.0,
         EventKind::Purchase { .. } => 5.0,
         _ => 0.0,
@@ -92,12 +115,15 @@ pub struct ShopperState {
     pub purchases: HashMap<Item, PurchaseHistory>,
     /// "Not interested": never shown again.
     pub hidden: HashSet<Item>,
-    /// Named wishlists (the default one is "").
-    pub wishlists: BTreeMap<String, Vec<Item>>,
+    /// Named wishlists by stored name (the default one is "").
+    pub wishlists: crate::lists::Lists,
     /// Decayed affinity per category.
     pub categories: HashMap<CategoryIdx, Decayed>,
     /// Decayed affinity per brand.
     pub brands: HashMap<String, Decayed>,
+    /// Decayed affinity per colour (lowercased), from colours picked in a configurator and
+    /// the colours of wishlisted products: choices the shopper made, not pages they passed.
+    pub colors: HashMap<String, Decayed>,
     /// Recent search queries, newest last.
     pub queries: VecDeque<String>,
     /// The last search, for crediting what follows to its query.
@@ -152,6 +178,7 @@ impl ShopperState {
                 }
             }
         }
+        self.learn_colors(kind, time, items, catalog);
         match kind {
             EventKind::View { .. } | EventKind::Click { .. } => {
                 if let Some(&item) = items.first() {
@@ -190,22 +217,23 @@ impl ShopperState {
             }
             EventKind::WishlistAdd { list, .. } => {
                 if let Some(&item) = items.first() {
-                    let l = self
-                        .wishlists
-                        .entry(list.clone().unwrap_or_default())
-                        .or_default();
-                    if !l.contains(&item) {
-                        l.push(item);
-                    }
+                    lists::add(
+                        &mut self.wishlists,
+                        stored_name(list.as_deref()),
+                        item,
+                        time,
+                    );
                 }
             }
             EventKind::WishlistRemove { list, .. } => {
-                if let Some(&item) = items.first()
-                    && let Some(l) = self.wishlists.get_mut(list.as_deref().unwrap_or(""))
-                {
-                    l.retain(|&i| i != item);
+                if let Some(&item) = items.first() {
+                    lists::remove(&mut self.wishlists, stored_name(list.as_deref()), item);
                 }
             }
+            EventKind::List { edit } => {
+                lists::apply(&mut self.wishlists, edit, items.first().copied(), time)
+            }
+            EventKind::Customize { .. } => {}
             EventKind::Hide { .. } => {
                 if let Some(&item) = items.first() {
                     self.hidden.insert(item);
@@ -224,6 +252,36 @@ impl ShopperState {
                     self.queries.pop_front();
                 }
             }
+        }
+    }
+
+    /// Colours the shopper chose: the colour of a product they keep, or one they picked in its
+    /// configurator.
+    fn learn_colors(&mut self, kind: &EventKind, time: Millis, items: &[Item], catalog: &Catalog) {
+        let Some(p) = items.first().and_then(|&i| catalog.product(i)) else {
+            return;
+        };
+        let colors: Vec<String> = match (kind, &p.configuration) {
+            (EventKind::WishlistAdd { .. }, _) => product_colors(p).map(str::to_string).collect(),
+            (EventKind::Customize { choices, .. }, Some(c)) => {
+                let picks = Choices(
+                    choices
+                        .iter()
+                        .map(|(g, v)| (g.clone(), Choice::Many(v.clone())))
+                        .collect(),
+                );
+                c.picked(&picks, COLOR_KEYS)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            }
+            _ => return,
+        };
+        for c in colors {
+            self.colors
+                .entry(c.trim().to_lowercase())
+                .or_default()
+                .add(COLOR_PICK_WEIGHT, time);
         }
     }
 
@@ -260,19 +318,15 @@ impl ShopperState {
         let newer = other.preferences_at >= self.preferences_at;
         self.preferences.merge(&other.preferences, newer);
         self.preferences_at = self.preferences_at.max(other.preferences_at);
-        for (name, items) in other.wishlists {
-            let l = self.wishlists.entry(name).or_default();
-            for i in items {
-                if !l.contains(&i) {
-                    l.push(i);
-                }
-            }
-        }
+        lists::merge(&mut self.wishlists, other.wishlists);
         for (c, d) in other.categories {
             self.categories.entry(c).or_default().merge(&d);
         }
         for (b, d) in other.brands {
             self.brands.entry(b).or_default().merge(&d);
+        }
+        for (c, d) in other.colors {
+            self.colors.entry(c).or_default().merge(&d);
         }
         self.queries.extend(other.queries);
         while self.queries.len() > RECENT_CAP {
@@ -301,6 +355,28 @@ impl ShopperState {
     pub fn brand_affinity(&self, now: Millis) -> HashMap<String, f64> {
         normalise(self.brands.iter().map(|(b, d)| (b.clone(), d.at(now))))
     }
+
+    /// Colour affinities as of `now` (lowercased colours), normalised to sum to 1.
+    pub fn color_affinity(&self, now: Millis) -> HashMap<String, f64> {
+        normalise(self.colors.iter().map(|(c, d)| (c.clone(), d.at(now))))
+    }
+}
+
+/// Attribute names that hold a product's colour.
+pub const COLOR_KEYS: &[&str] = &["color", "colour"];
+/// Weight of one colour choice (a configurator pick, a wishlisted product's colour).
+pub const COLOR_PICK_WEIGHT: f64 = 3.0;
+
+/// The colours a product's attributes give it.
+pub fn product_colors(p: &tailor_model::Product) -> impl Iterator<Item = &str> {
+    COLOR_KEYS
+        .iter()
+        .filter_map(|k| p.attributes.get(*k))
+        .flat_map(|v| match v {
+            tailor_model::AttrValue::Text(t) => vec![t.as_str()],
+            tailor_model::AttrValue::List(l) => l.iter().map(String::as_str).collect(),
+            tailor_model::AttrValue::Number(_) => Vec::new(),
+        })
 }
 
 fn normalise<K: std::hash::Hash + Eq>(it: impl Iterator<Item = (K, f64)>) -> HashMap<K, f64> {

@@ -4,7 +4,7 @@
 use crate::catalog::{Catalog, Item};
 use crate::models::{ModelEvent, Models};
 use crate::search::{LastSearch, SearchState};
-use crate::shopper::{ShopperKey, ShopperState};
+use crate::shopper::{ShopperKey, ShopperRef, ShopperState};
 use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
@@ -48,6 +48,8 @@ pub struct ShopState {
     /// Attribution and analytics counters. Behind its own lock: served lists are counted by
     /// requests that hold the shop only for reading.
     pub analytics: parking_lot::Mutex<crate::analytics::Analytics>,
+    /// Who made each wishlist share link.
+    pub shares: crate::lists::ShareIndex,
 }
 
 impl Default for ShopState {
@@ -80,6 +82,7 @@ impl ShopState {
             rules: Default::default(),
             experiments: Default::default(),
             analytics: Default::default(),
+            shares: Default::default(),
         }
     }
 
@@ -256,6 +259,12 @@ impl ShopState {
             })
         });
         st.apply(&e.kind, &session, e.time(), items, &self.catalog);
+        if let EventKind::List {
+            edit: tailor_model::ListEdit::Share { token_hash, .. },
+        } = &e.kind
+        {
+            self.shares.insert(token_hash, &e.visitor_id);
+        }
         learn_from_search(&mut self.search, &mut self.catalog, st, e, items);
         self.analytics.get_mut().on_event(
             e,
@@ -283,6 +292,30 @@ impl ShopState {
     /// Who a replenishment buyer index stands for.
     pub fn buyer_key(&self, buyer: u32) -> Option<&ShopperKey> {
         self.buyers.get(buyer as usize)
+    }
+
+    /// Every shopper with state and who they are.
+    pub fn shoppers(&self) -> impl Iterator<Item = (ShopperRef<'_>, &ShopperState)> {
+        let visitors = self
+            .by_visitor
+            .iter()
+            .map(|(v, s)| (ShopperRef::Visitor(v), s));
+        let customers = self
+            .by_customer
+            .iter()
+            .map(|(c, s)| (ShopperRef::Customer(c), s));
+        visitors.chain(customers)
+    }
+
+    /// The list a share token (by hash) opens, with its stored name; `None` once revoked or
+    /// deleted. The sharer's lists may have merged into their customer's since.
+    pub fn shared_list(&self, token_hash: &str) -> Option<(&str, &crate::lists::Wishlist)> {
+        let visitor = self.shares.visitor(token_hash)?;
+        let st = self.shopper(Some(visitor), None)?;
+        st.wishlists
+            .iter()
+            .find(|(_, l)| l.shares.iter().any(|h| h == token_hash))
+            .map(|(n, l)| (n.as_str(), l))
     }
 
     /// Number of shoppers with state.

@@ -1,7 +1,10 @@
 use crate::limits::{MAX_ID_LEN, MAX_LIST_LEN, MAX_TEXT_LEN};
-use crate::{CustomerId, FieldError, Millis, Preferences, ProductId, SessionId, VisitorId};
+use crate::{
+    CustomerId, FieldError, ListEdit, Millis, Preferences, ProductId, SessionId, VisitorId,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +93,19 @@ pub enum EventKind {
         /// The whole new set.
         preferences: Preferences,
     },
+    /// Renamed, made, deleted, shared a list or moved a product between lists. Written only by
+    /// the lists endpoints, which check the edit first; `/v1/events` does not take it.
+    List {
+        /// What changed.
+        edit: ListEdit,
+    },
+    /// Picked options in a product's configurator (colour, size, ...): a signal of taste.
+    Customize {
+        /// The configurable product.
+        product_id: ProductId,
+        /// Values picked per option group (free-text groups are not sent).
+        choices: BTreeMap<String, Vec<String>>,
+    },
 }
 
 impl EventKind {
@@ -106,6 +122,8 @@ impl EventKind {
             Self::WishlistRemove { .. } => "wishlist_remove",
             Self::Hide { .. } => "hide",
             Self::Preferences { .. } => "preferences",
+            Self::List { .. } => "list",
+            Self::Customize { .. } => "customize",
         }
     }
 
@@ -118,7 +136,9 @@ impl EventKind {
             | Self::CartRemove { product_id, .. }
             | Self::WishlistAdd { product_id, .. }
             | Self::WishlistRemove { product_id, .. }
-            | Self::Hide { product_id } => Some(product_id),
+            | Self::Hide { product_id }
+            | Self::Customize { product_id, .. } => Some(product_id),
+            Self::List { edit } => edit.product(),
             Self::Search { .. } | Self::Purchase { .. } | Self::Preferences { .. } => None,
         }
     }
@@ -234,6 +254,16 @@ impl Event {
                     }
                 })
             }
+            Some("customize") => {
+                let product_id = p.product(obj);
+                let choices = p.choices(obj);
+                product_id
+                    .zip(choices)
+                    .map(|(product_id, choices)| EventKind::Customize {
+                        product_id,
+                        choices,
+                    })
+            }
             Some("purchase") => {
                 let order_id = p.req_str(obj, "order_id");
                 if order_id.as_ref().is_some_and(|o| o.len() > MAX_ID_LEN) {
@@ -249,7 +279,8 @@ impl Event {
                     "type",
                     format!(
                         "unknown event type {other:?}; expected one of view, search, click, cart_add, \
-                         cart_remove, purchase, wishlist_add, wishlist_remove, hide, preferences"
+                         cart_remove, purchase, wishlist_add, wishlist_remove, hide, preferences, \
+                         customize"
                     ),
                 );
                 None
@@ -409,6 +440,47 @@ impl Parser {
         out
     }
 
+    /// `{"group": "value" | ["value", ...]}`, bounded like any list.
+    fn choices(&mut self, o: &Map<String, Value>) -> Option<BTreeMap<String, Vec<String>>> {
+        let Some(groups) = o.get("choices").and_then(Value::as_object) else {
+            self.err(
+                "choices",
+                "is required and must be an object of group: value(s)",
+            );
+            return None;
+        };
+        if groups.len() > MAX_LIST_LEN {
+            self.err("choices", format!("more than {MAX_LIST_LEN} groups"));
+            return None;
+        }
+        let mut out = BTreeMap::new();
+        for (g, v) in groups {
+            let f = format!("choices.{g}");
+            if g.len() > MAX_ID_LEN {
+                self.err(&f, format!("group name longer than {MAX_ID_LEN} bytes"));
+                continue;
+            }
+            let values: Vec<&Value> = match v {
+                Value::Array(a) if a.len() <= MAX_LIST_LEN => a.iter().collect(),
+                Value::Array(_) => {
+                    self.err(&f, format!("more than {MAX_LIST_LEN} values"));
+                    continue;
+                }
+                one => vec![one],
+            };
+            let mut vals = Vec::with_capacity(values.len());
+            for v in values {
+                match v.as_str() {
+                    Some(s) if s.len() <= MAX_ID_LEN => vals.push(s.to_string()),
+                    Some(_) => self.err(&f, format!("a value is longer than {MAX_ID_LEN} bytes")),
+                    None => self.err(&f, "values must be strings"),
+                }
+            }
+            out.insert(g.clone(), vals);
+        }
+        Some(out)
+    }
+
     fn lines(&mut self, o: &Map<String, Value>) -> Option<Vec<OrderLine>> {
         let Some(items) = self.list(o, "lines") else {
             if !o.contains_key("lines") {
@@ -488,6 +560,7 @@ mod tests {
             json!({"type":"wishlist_remove","visitor_id":"v","product_id":"p"}),
             json!({"type":"hide","visitor_id":"v","product_id":"p"}),
             json!({"type":"preferences","visitor_id":"v","preferences":{"exclude_allergens":["peanut"],"diets":["vegan"]}}),
+            json!({"type":"customize","visitor_id":"v","product_id":"p","choices":{"colour":"Red","extras":["gift wrap","card"]}}),
         ];
         for c in cases {
             let e = Event::from_json(&c, 0).unwrap();
@@ -520,6 +593,21 @@ mod tests {
             ["visitor_id", "timestamp"]
         );
         assert_eq!(fields(json!([1, 2])), [""]);
+        assert_eq!(
+            fields(
+                json!({"type":"customize","visitor_id":"v","product_id":"p","choices":{"colour":[1]}})
+            ),
+            ["choices.colour"]
+        );
+        assert_eq!(
+            fields(json!({"type":"customize","visitor_id":"v","product_id":"p"})),
+            ["choices"]
+        );
+        // List edits come only through the lists endpoints, which check them.
+        assert_eq!(
+            fields(json!({"type":"list","visitor_id":"v","edit":{"op":"delete","list":"x"}})),
+            ["type"]
+        );
     }
 
     #[test]

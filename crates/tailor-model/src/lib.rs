@@ -12,10 +12,12 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod configure;
 mod error;
 mod event;
 mod food;
 mod ids;
+pub mod lists;
 mod preferences;
 mod product;
 mod served;
@@ -24,6 +26,7 @@ pub use error::FieldError;
 pub use event::{Event, EventKind, OrderLine};
 pub use food::{Allergen, Diet, NON_FOOD_TAG};
 pub use ids::{CustomerId, IdError, ProductId, SessionId, ShopId, VisitorId};
+pub use lists::ListEdit;
 pub use preferences::{Preferences, PriceRange, UnknownPolicy};
 pub use product::{AttrValue, Availability, Product};
 pub use served::Served;

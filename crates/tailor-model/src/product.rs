@@ -103,6 +103,9 @@ pub struct Product {
     /// Free attributes (colour, size, volume, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, AttrValue>,
+    /// Option groups, price deltas, rules and SKUs of a configurable product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<Box<crate::configure::Configuration>>,
     /// Hidden products are never returned to shoppers.
     #[serde(default)]
     pub hidden: bool,
@@ -135,6 +138,7 @@ impl Product {
             allergens: None,
             diets: Vec::new(),
             attributes: BTreeMap::new(),
+            configuration: None,
             hidden: false,
             created_at: None,
             updated_at: None,

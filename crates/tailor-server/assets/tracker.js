@@ -625,6 +625,27 @@
     });
   }
 
+  // This visitor's wishlists ({lists: [{name, items, shared}]}), and adding to one by name.
+  function lists() {
+    return request('GET', '/shoppers/' + encodeURIComponent(state.visitor) + '/lists');
+  }
+  function addToList(name, productId) {
+    if (state.optedOut) return Promise.reject(new Error('opted out'));
+    return request('POST', '/shoppers/' + encodeURIComponent(state.visitor) + '/lists/' + encodeURIComponent(name) + '/items', { product_id: productId });
+  }
+
+  // A configurable product: its schema, and `action` (validate, price or resolve) for these
+  // choices. With `learn`, the visitor rides along, so a picked colour teaches personalization
+  // (pass it for deliberate picks, not for every keystroke).
+  function configuration(productId) {
+    return request('GET', '/products/' + encodeURIComponent(productId) + '/configuration');
+  }
+  function configure(productId, action, choices, learn) {
+    var body = { choices: choices };
+    if (learn && !state.optedOut) body.visitor_id = state.visitor;
+    return request('POST', '/products/' + encodeURIComponent(productId) + '/configuration/' + action, body);
+  }
+
   // What Tailor currently believes about this visitor, or null before its first event.
   function profile() {
     return request('GET', '/visitors/' + encodeURIComponent(state.visitor)).catch(function (e) {
@@ -691,6 +712,10 @@
     setPreferences: setPreferences,
     giftboxes: giftboxes,
     giftbox: giftbox,
+    lists: lists,
+    addToList: addToList,
+    configuration: configuration,
+    configure: configure,
     consent: consent,
     optOut: optOut,
     optIn: optIn,

@@ -83,6 +83,22 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
         routes::admin::chart,
         routes::admin::inspect,
         routes::admin::catalog_health,
+        routes::lists::get_lists,
+        routes::lists::create_list,
+        routes::lists::get_list,
+        routes::lists::rename_list,
+        routes::lists::delete_list,
+        routes::lists::add_item,
+        routes::lists::remove_item,
+        routes::lists::move_item,
+        routes::lists::share_list,
+        routes::lists::unshare_list,
+        routes::lists::get_shared,
+        routes::lists::get_notifications,
+        routes::configure::get_configuration,
+        routes::configure::validate,
+        routes::configure::price,
+        routes::configure::resolve,
     )
 )]
 pub struct ApiDoc;
@@ -104,7 +120,13 @@ fn cors() -> tower_http::cors::CorsLayer {
     use axum::http::{HeaderName, Method, header};
     tower_http::cors::CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -115,8 +137,8 @@ fn cors() -> tower_http::cors::CorsLayer {
 /// The whole API as a router (before shop-prefix rewriting; see [`service`]).
 pub fn router(app: App) -> Router {
     use routes::{
-        admin, analytics, assets, catalog, events, experiments, giftbox, preferences, recommend,
-        replenishment, rules, search, shoppers, system,
+        admin, analytics, assets, catalog, configure, events, experiments, giftbox, lists,
+        preferences, recommend, replenishment, rules, search, shoppers, system,
     };
     Router::new()
         .route("/healthz", get(system::healthz))
@@ -141,6 +163,22 @@ pub fn router(app: App) -> Router {
             get(catalog::get_product)
                 .patch(catalog::patch_product)
                 .delete(catalog::delete_product),
+        )
+        .route(
+            "/v1/products/{id}/configuration",
+            get(configure::get_configuration),
+        )
+        .route(
+            "/v1/products/{id}/configuration/validate",
+            post(configure::validate),
+        )
+        .route(
+            "/v1/products/{id}/configuration/price",
+            post(configure::price),
+        )
+        .route(
+            "/v1/products/{id}/configuration/resolve",
+            post(configure::resolve),
         )
         .route("/v1/recommendations", post(recommend::post_recommendations))
         .route("/v1/search", post(search::post_search))
@@ -218,6 +256,34 @@ pub fn router(app: App) -> Router {
             "/v1/giftboxes/templates/{id}/autofill",
             post(giftbox::autofill),
         )
+        .route(
+            "/v1/shoppers/{id}/lists",
+            get(lists::get_lists).post(lists::create_list),
+        )
+        .route(
+            "/v1/shoppers/{id}/lists/{name}",
+            get(lists::get_list)
+                .patch(lists::rename_list)
+                .delete(lists::delete_list),
+        )
+        .route(
+            "/v1/shoppers/{id}/lists/{name}/items",
+            post(lists::add_item),
+        )
+        .route(
+            "/v1/shoppers/{id}/lists/{name}/items/{product_id}",
+            axum::routing::delete(lists::remove_item),
+        )
+        .route(
+            "/v1/shoppers/{id}/lists/{name}/items/{product_id}/move",
+            post(lists::move_item),
+        )
+        .route(
+            "/v1/shoppers/{id}/lists/{name}/share",
+            post(lists::share_list).delete(lists::unshare_list),
+        )
+        .route("/v1/lists/shared/{token}", get(lists::get_shared))
+        .route("/v1/notifications", get(lists::get_notifications))
         .route_layer(middleware::from_fn_with_state(app.clone(), track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Shops call from their own origin; keys, not cookies, authenticate, so any origin may.

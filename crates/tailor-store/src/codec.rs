@@ -68,6 +68,9 @@ enum Kind<'a> {
     WishlistRemove(&'a str, Option<&'a str>),
     Hide(&'a str),
     Preferences(String),
+    // List edits are rare and nested, so they are embedded as JSON like preferences.
+    List(String),
+    Customize(&'a str, #[serde(borrow)] Vec<(&'a str, Vec<&'a str>)>),
 }
 
 /// Appends the binary body of `e` to `out`.
@@ -106,6 +109,19 @@ pub fn encode(e: &Event, out: &mut Vec<u8>) {
         EventKind::Hide { product_id } => Kind::Hide(product_id.as_str()),
         EventKind::Preferences { preferences } => Kind::Preferences(
             serde_json::to_string(preferences).expect("preferences serialize to JSON"),
+        ),
+        EventKind::List { edit } => {
+            Kind::List(serde_json::to_string(edit).expect("list edits serialize to JSON"))
+        }
+        EventKind::Customize {
+            product_id,
+            choices,
+        } => Kind::Customize(
+            product_id.as_str(),
+            choices
+                .iter()
+                .map(|(g, v)| (g.as_str(), v.iter().map(String::as_str).collect()))
+                .collect(),
         ),
     };
     let stored = Stored {
@@ -177,6 +193,16 @@ pub fn decode(bytes: &[u8]) -> Result<Event, CodecError> {
         Kind::Preferences(json) => EventKind::Preferences {
             preferences: serde_json::from_str::<Preferences>(&json)?,
         },
+        Kind::List(json) => EventKind::List {
+            edit: serde_json::from_str(&json)?,
+        },
+        Kind::Customize(p, choices) => EventKind::Customize {
+            product_id: id(p)?,
+            choices: choices
+                .into_iter()
+                .map(|(g, v)| (g.to_string(), v.into_iter().map(str::to_string).collect()))
+                .collect(),
+        },
     };
     Ok(Event {
         event_id: s.event_id.map(str::to_string),
@@ -193,6 +219,7 @@ pub fn decode(bytes: &[u8]) -> Result<Event, CodecError> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use tailor_model::ListEdit;
 
     fn every_kind() -> Vec<Event> {
         let raw = [
@@ -216,15 +243,43 @@ mod tests {
             json!({"type":"preferences","visitor_id":"v","preferences":{
                 "exclude_allergens":["peanuts"],"max_price":20.5,"colors":["red"]}}),
             json!({"type":"preferences","visitor_id":"v","preferences":{}}),
+            json!({"type":"customize","visitor_id":"v","product_id":"p",
+                   "choices":{"colour":"Rot","extras":["card","wrap"],"none":[]}}),
         ];
-        raw.iter()
+        let mut out: Vec<Event> = raw
+            .iter()
             .enumerate()
             .map(|(i, v)| {
                 let mut e = Event::from_json(v, i).unwrap_or_else(|e| panic!("{v}: {e:?}"));
                 e.received_at = i as i64 * 1_000_000_007;
                 e
             })
-            .collect()
+            .collect();
+        // List edits are written by the lists endpoints, not parsed from /v1/events.
+        let p = ProductId::new("p").unwrap();
+        for edit in [
+            ListEdit::Create { list: "".into() },
+            ListEdit::Rename {
+                list: "a".into(),
+                to: "Geschenke 🎁".into(),
+            },
+            ListEdit::Delete { list: "a".into() },
+            ListEdit::Move {
+                product_id: p,
+                list: "".into(),
+                to: "b".into(),
+            },
+            ListEdit::Share {
+                list: "b".into(),
+                token_hash: "ab".repeat(20),
+            },
+            ListEdit::Unshare { list: "b".into() },
+        ] {
+            let mut e = out[0].clone();
+            e.kind = EventKind::List { edit };
+            out.push(e);
+        }
+        out
     }
 
     #[test]

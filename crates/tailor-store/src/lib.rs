@@ -32,11 +32,15 @@
 mod codec;
 mod keys;
 pub mod outbox;
+mod notifications;
 mod sqlite;
 
 pub use codec::CodecError;
 pub use keys::{ApiKey, KeyInfo, KeyRole};
 pub use outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage};
+pub use notifications::{
+    NewNotification, Notification, NotificationKind, NotificationQuery, Recipient,
+};
 pub use sqlite::{Durability, SqliteStore};
 
 use tailor_model::{CustomerId, Event, Millis, Product, ProductId, Served, ShopId, VisitorId};
@@ -188,4 +192,12 @@ pub trait Store: Send + Sync + 'static {
     fn append_served(&self, shop: &ShopId, rows: Vec<Served>);
     /// Calls `f` for every served list of the shop, in the order they were appended.
     fn replay_served(&self, shop: &ShopId, f: &mut dyn FnMut(Served)) -> Result<u64>;
+    /// Records wishlist notifications in one transaction. One still pending for the same
+    /// recipient, product and kind is updated to the newest values instead of repeated.
+    fn add_notifications(&self, shop: &ShopId, items: &[NewNotification]) -> Result<()>;
+    /// Notifications in id order (all, or only pending ones).
+    fn notifications(&self, shop: &ShopId, q: NotificationQuery) -> Result<Vec<Notification>>;
+    /// Marks up to `limit` pending notifications as claimed and returns them, oldest first;
+    /// each is handed out once, however many senders ask at the same time.
+    fn claim_notifications(&self, shop: &ShopId, limit: usize) -> Result<Vec<Notification>>;
 }

@@ -8,7 +8,10 @@
 use crate::codec::{self, CodecError};
 use crate::keys::{hash_secret, new_secret};
 use crate::outbox::{Contact, Delivery, NewMessage, OutboxMessage};
-use crate::{ApiKey, AppendDone, KeyInfo, KeyRole, Result, Seq, Store, StoreError, UpsertStats};
+use crate::{
+    ApiKey, AppendDone, KeyInfo, KeyRole, NewNotification, Notification, NotificationQuery, Result,
+    Seq, Store, StoreError, UpsertStats,
+};
 use parking_lot::Mutex;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -102,6 +105,7 @@ impl SqliteStore {
         let conn = open_conn(&path, durability)?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(outbox::SCHEMA)?;
+        conn.execute_batch(crate::notifications::SCHEMA)?;
         let writer_conn = open_conn(&path, durability)?;
         let (tx, rx) = mpsc::channel::<AppendRequest>();
         let handle = std::thread::Builder::new()
@@ -567,6 +571,21 @@ impl Store for SqliteStore {
             n += 1;
         }
         Ok(n)
+    }
+
+    fn add_notifications(&self, shop: &ShopId, items: &[NewNotification]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        crate::notifications::add(&mut self.conn.lock(), shop, items)
+    }
+
+    fn notifications(&self, shop: &ShopId, q: NotificationQuery) -> Result<Vec<Notification>> {
+        crate::notifications::list(&self.conn.lock(), shop, q)
+    }
+
+    fn claim_notifications(&self, shop: &ShopId, limit: usize) -> Result<Vec<Notification>> {
+        crate::notifications::claim(&mut self.conn.lock(), shop, limit)
     }
 
     fn identity_links(&self, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>> {

@@ -156,6 +156,7 @@ fn sqlite_conforms() {
     check_outbox(&store);
     check_contacts_and_unsubscribe(&store);
     check_served_log(&store);
+    check_notifications(&store);
 }
 
 fn check_served_log(store: &dyn Store) {
@@ -188,6 +189,86 @@ fn check_served_log(store: &dyn Store) {
     let mut other = Vec::new();
     store.replay_served(&b, &mut |r| other.push(r)).unwrap();
     assert_eq!(other, vec![row("r3", 1)]);
+}
+
+fn check_notifications(store: &dyn Store) {
+    use tailor_store::{NewNotification, NotificationKind, NotificationQuery, Recipient};
+    let (a, b) = (shop("note-a"), shop("note-b"));
+    let drop = |who: &str, product: &str, old: f64, new: f64| NewNotification {
+        recipient: Recipient::Customer(who.into()),
+        product: ProductId::new(product).unwrap(),
+        kind: NotificationKind::PriceDrop,
+        list: "Geschenke 🎁".into(),
+        old_price: Some(old),
+        new_price: Some(new),
+        old_stock: None,
+        new_stock: None,
+    };
+    let restock = NewNotification {
+        recipient: Recipient::Visitor("v".into()),
+        kind: NotificationKind::BackInStock,
+        old_price: None,
+        new_price: None,
+        old_stock: Some(0),
+        new_stock: Some(4),
+        ..drop("v", "p1", 0.0, 0.0)
+    };
+    store
+        .add_notifications(&a, &[drop("c", "p1", 10.0, 9.0), restock])
+        .unwrap();
+    store.add_notifications(&a, &[]).unwrap();
+    // The same drop again while pending updates it: one message, from the first old price to
+    // the newest one.
+    store
+        .add_notifications(&a, &[drop("c", "p1", 9.0, 7.5)])
+        .unwrap();
+    let all = NotificationQuery {
+        pending_only: false,
+        after: 0,
+        limit: 100,
+    };
+    let pending = NotificationQuery {
+        pending_only: true,
+        ..all
+    };
+    let got = store.notifications(&a, all).unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        (got[0].old_price, got[0].new_price),
+        (Some(10.0), Some(7.5))
+    );
+    assert_eq!(got[0].list, "Geschenke 🎁");
+    assert_eq!(got[1].recipient, Recipient::Visitor("v".into()));
+    assert_eq!(got[1].new_stock, Some(4));
+    assert!(store.notifications(&b, all).unwrap().is_empty(), "per shop");
+    // Paging by id.
+    let after = store
+        .notifications(
+            &a,
+            NotificationQuery {
+                after: got[0].id,
+                ..all
+            },
+        )
+        .unwrap();
+    assert_eq!(after.len(), 1);
+    // Claiming hands each out once, oldest first.
+    let c1 = store.claim_notifications(&a, 1).unwrap();
+    assert_eq!(c1.len(), 1);
+    assert_eq!(c1[0].id, got[0].id);
+    assert!(c1[0].claimed_at.is_some());
+    let c2 = store.claim_notifications(&a, 10).unwrap();
+    assert_eq!(c2.iter().map(|n| n.id).collect::<Vec<_>>(), [got[1].id]);
+    assert!(store.claim_notifications(&a, 10).unwrap().is_empty());
+    assert!(store.notifications(&a, pending).unwrap().is_empty());
+    // After a claim, a new drop is a new notification.
+    store
+        .add_notifications(&a, &[drop("c", "p1", 7.5, 5.0)])
+        .unwrap();
+    let p = store.notifications(&a, pending).unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].old_price, Some(7.5));
+    assert_eq!(store.notifications(&a, all).unwrap().len(), 3);
 }
 
 fn check_settings(store: &dyn Store) {

@@ -303,6 +303,7 @@
           p.diets && p.diets.length ? h('div', {}, [h('h2', { text: 'Suitable for' }), h('ul', { class: 'chips' }, p.diets.map(function (a) { return h('li', { text: a }); }))]) : null
         ])
       ]));
+      if (p.configuration) main.appendChild(configurator(p));
       // Queue the view now, so the boxes below already reflect it (it rides along with them).
       Tailor.scan(main);
       var alt = section('You may also like');
@@ -317,6 +318,94 @@
         { el: together, box: { name: 'bought_together', preset: 'bought_together', count: 4, context: ctx }, title: 'Often bought together' },
         { el: recent, box: { name: 'recently_viewed', preset: 'recently_viewed', count: 6, filter: { id: { $not: p.id } } }, title: 'Recently viewed' }
       ]);
+    });
+  }
+
+  // The options of a configurable product: every change is priced by Tailor, and what is wrong
+  // is listed rule by rule; "Check availability" resolves the SKU.
+  function configurator(p) {
+    var c = p.configuration;
+    var form = h('form', { id: 'configurator', class: 'configurator', 'aria-label': 'Configure' });
+    var out = h('p', { id: 'config-price', class: 'price', role: 'status' });
+    var problems = h('ul', { id: 'config-problems', class: 'chips warn' });
+    var sku = h('p', { id: 'config-sku', class: 'meta', role: 'status' });
+    function choices() {
+      var ch = {};
+      c.groups.forEach(function (g) {
+        if (g.kind === 'single') {
+          var sel = form.querySelector('[name="' + g.id + '"]');
+          if (sel && sel.value) ch[g.id] = sel.value;
+        } else if (g.kind === 'multi') {
+          ch[g.id] = Array.prototype.map.call(form.querySelectorAll('[name="' + g.id + '"]:checked'), function (x) { return x.value; });
+        } else {
+          var t = form.querySelector('[name="' + g.id + '"]');
+          if (t && t.value) ch[g.id] = t.value;
+        }
+      });
+      return ch;
+    }
+    function show(res) {
+      problems.textContent = '';
+      (res.problems || []).forEach(function (x) { problems.appendChild(h('li', { text: x.message + ' (' + x.rule + ')' })); });
+    }
+    function update(learn) {
+      sku.textContent = '';
+      return Tailor.configure(p.id, 'validate', choices(), learn === true).then(function (res) {
+        show(res);
+        if (!res.valid) { out.textContent = 'Choose valid options to see the price'; return; }
+        return Tailor.configure(p.id, 'price', choices()).then(function (pr) { out.textContent = 'Your price: ' + money(pr.total, pr.currency); });
+      }).catch(function (e) { out.textContent = e.message; });
+    }
+    c.groups.forEach(function (g) {
+      var label = g.label || g.id;
+      var delta = function (v) { return v.price_delta ? ' (+' + money(v.price_delta, p.currency) + ')' : ''; };
+      var field;
+      if (g.kind === 'single') {
+        field = h('select', { name: g.id, id: 'opt-' + g.id, onchange: function () { update(true); } }, [h('option', { value: '', text: 'Choose…' })].concat(g.values.map(function (v) { return h('option', { value: v.id, text: (v.label || v.id) + delta(v) }); })));
+        field = h('label', {}, [label + ' ', field]);
+      } else if (g.kind === 'multi') {
+        field = h('fieldset', {}, [h('legend', { text: label + (g.max ? ' (at most ' + g.max + ')' : '') })].concat(g.values.map(function (v) {
+          return h('label', {}, [h('input', { type: 'checkbox', name: g.id, value: v.id, onchange: function () { update(true); } }), ' ' + (v.label || v.id) + delta(v)]);
+        })));
+      } else {
+        field = h('label', {}, [label + (g.max_length ? ' (up to ' + g.max_length + ' characters' + (g.price_delta ? ', +' + money(g.price_delta, p.currency) : '') + ')' : '') + ' ',
+          h('input', { type: 'text', name: g.id, id: 'opt-' + g.id, oninput: function () { update(false); } })]);
+      }
+      form.appendChild(h('div', { class: 'option' }, [field]));
+    });
+    var check = h('button', { type: 'button', id: 'config-resolve', text: 'Check availability', onclick: function () {
+      Tailor.configure(p.id, 'resolve', choices(), true).then(function (r) {
+        sku.textContent = 'Available as ' + r.sku + (r.stock != null ? ' · ' + r.stock + ' left' : '');
+      }).catch(function (e) {
+        var errs = (e.body && e.body.errors) || [];
+        sku.textContent = errs.length ? errs.map(function (x) { return x.reason; }).join('; ') : e.message;
+      });
+    } });
+    form.appendChild(check);
+    var box = h('section', { class: 'configure' }, [h('h2', { text: 'Make it yours' }), form, out, problems, sku]);
+    update();
+    return box;
+  }
+
+  // The visitor's wishlists, read through the public API.
+  function listsPage() {
+    document.title = 'Your lists · Larder & Loom';
+    main.appendChild(h('h1', { text: 'Your lists' }));
+    return Tailor.lists().then(function (r) {
+      if (!r.lists.length) {
+        main.appendChild(h('p', { class: 'muted', id: 'lists-empty', text: 'Nothing saved yet. Use “Save for later” on a product.' }));
+        return;
+      }
+      r.lists.forEach(function (l) {
+        main.appendChild(h('section', { class: 'list', 'data-list': l.name }, [
+          h('h2', { text: l.name + ' (' + l.items.length + ')' }),
+          h('ul', {}, l.items.map(function (i) {
+            return h('li', {}, [h('a', { href: '/demo/product/' + encodeURIComponent(i.product_id), text: i.title || i.product_id }), i.price != null ? ' · ' + money(i.sale_price != null ? i.sale_price : i.price, i.currency) : '', i.available ? '' : ' · unavailable']);
+          }))
+        ]));
+      });
+    }).catch(function (e) {
+      main.appendChild(h('p', { class: 'notice', text: 'Could not read your lists: ' + e.message }));
     });
   }
 
@@ -667,7 +756,8 @@
     : path === '/demo/cart' ? cartPage
     : path === '/demo/checkout' ? checkoutPage
     : path === '/demo/preferences' ? preferencesPage
-    : path === '/demo/giftbox' ? giftboxPage : home;
+    : path === '/demo/giftbox' ? giftboxPage
+    : path === '/demo/lists' ? listsPage : home;
   main.textContent = '';
   Promise.resolve(route()).then(function () {
     document.body.setAttribute('data-ready', 'true');

@@ -136,6 +136,7 @@ pub fn router(sf: Storefront) -> Router {
         .route("/demo/giftbox", get(page))
         .route("/demo/checkout", get(page))
         .route("/demo/preferences", get(page))
+        .route("/demo/lists", get(page))
         .route("/demo/product/{id}", get(product_page))
         .route("/demo/config.json", get(config_json))
         .route("/demo/assets/shop.js", get(shop_js))
@@ -259,6 +260,8 @@ mod tests {
         let (st, ct, svg) = get(&app, &format!("/demo/images/{}.svg", shown.as_str())).await;
         assert_eq!((st, ct.as_str()), (StatusCode::OK, "image/svg+xml"));
         assert!(svg.starts_with("<svg"));
+        let (st, _, _) = get(&app, "/demo/lists").await;
+        assert_eq!(st, StatusCode::OK);
         let (st, _, _) = get(&app, "/demo/images/nope.svg").await;
         assert_eq!(st, StatusCode::NOT_FOUND);
 

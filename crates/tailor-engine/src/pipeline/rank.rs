@@ -1,6 +1,6 @@
 //! Ranking: one score per candidate, the sum of parts that `explain` shows one by one — what the
-//! sources said (weighted), the shopper's observed affinity to the product's categories and
-//! brand, how well it matches what the shopper stated (weighted more while there is little
+//! sources said (weighted), the shopper's observed affinity to the product's categories,
+//! brand and colour, how well it matches what the shopper stated (weighted more while there is little
 //! behaviour), and a small popularity prior that breaks near-ties toward what sells.
 
 use super::request::SourceKind;
@@ -152,6 +152,7 @@ pub fn rank(
         .map(|s| s.category_affinity(now))
         .unwrap_or_default();
     let brand_aff = shopper.map(|s| s.brand_affinity(now)).unwrap_or_default();
+    let color_aff = shopper.map(|s| s.color_affinity(now)).unwrap_or_default();
     let top_pop = shop.models.top_trending(now).max(f64::MIN_POSITIVE);
     let mut out: Vec<Ranked> = cands
         .into_iter()
@@ -174,6 +175,11 @@ pub fn rank(
                     .and_then(|b| brand_aff.get(b))
                     .copied()
                     .unwrap_or(0.0);
+                if !color_aff.is_empty() {
+                    affinity += crate::shopper::product_colors(p)
+                        .filter_map(|c| color_aff.get(&c.trim().to_lowercase()))
+                        .fold(0.0, |a: f64, &b| a.max(b));
+                }
             }
             let why = Explanation {
                 affinity: AFFINITY_WEIGHT * affinity,

@@ -105,14 +105,26 @@ pub async fn upsert(
     let (store, shop, batch) = (app.store.clone(), caller.shop.clone(), products.clone());
     let stats = blocking(move || Ok(store.upsert_products(&shop, &batch)?)).await?;
     let state = app.engine.shop(&caller.shop);
-    let index = {
+    let (index, notes) = {
         let mut st = state.write();
         app.metrics.products(products.len() as u64);
+        // Price drops and restocks, for whoever has the product on a list.
+        let mut changed = Vec::new();
         for p in products {
+            if let Some(item) = st.catalog.item(p.id.as_str())
+                && let Some(old) = st.catalog.product(item)
+            {
+                let found = tailor_engine::lists::changes(old, &p);
+                changed.extend(found.into_iter().map(|c| (item, c)));
+            }
             st.upsert_product(p);
         }
-        st.search.built().cloned()
+        (
+            st.search.built().cloned(),
+            super::lists::alerts(&st, &changed),
+        )
     };
+    super::lists::record(app, caller, notes).await;
     refresh_search(index).await?;
     Ok(stats)
 }

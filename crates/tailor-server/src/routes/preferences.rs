@@ -22,7 +22,7 @@ pub struct Kind {
     pub(crate) kind: Option<String>,
 }
 
-/// Who the path names, checked against the caller's key.
+/// Who the path names, checked against the caller's key (shared with the lists endpoints).
 pub(crate) enum Who {
     Visitor(VisitorId),
     Customer(CustomerId),
@@ -59,16 +59,21 @@ fn current(app: &App, caller: &Caller, who: &Who) -> Value {
     })
 }
 
-async fn write(app: &App, caller: &Caller, who: &Who, p: Preferences) -> Result<(), ApiError> {
-    // A customer addressed directly gets a stand-in visitor that is linked to it at once.
-    let (visitor, customer) = match who {
+/// The visitor and customer an event written for `who` carries: a customer addressed directly
+/// gets a stand-in visitor that is linked to it at once.
+pub(crate) fn author(who: &Who) -> Result<(VisitorId, Option<CustomerId>), ApiError> {
+    Ok(match who {
         Who::Visitor(v) => (v.clone(), None),
         Who::Customer(c) => (
             VisitorId::new(format!("customer:{}", c.as_str()))
                 .map_err(|e| ApiError::field("id", e.to_string()))?,
             Some(c.clone()),
         ),
-    };
+    })
+}
+
+async fn write(app: &App, caller: &Caller, who: &Who, p: Preferences) -> Result<(), ApiError> {
+    let (visitor, customer) = author(who)?;
     let e = Event {
         event_id: Some(format!("pref-{}", uuid::Uuid::new_v4().simple())),
         visitor_id: visitor,

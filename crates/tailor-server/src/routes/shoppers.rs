@@ -34,7 +34,7 @@ pub fn profile_json(shop: &ShopState, s: &ShopperState) -> Value {
         "cart": s.cart.iter().map(|(i, q)| json!({"product_id": id(i), "quantity": q})).collect::<Vec<_>>(),
         "purchased": s.purchases.iter().map(|(i, h)| json!({"product_id": id(i), "orders": h.orders, "units": h.units})).collect::<Vec<_>>(),
         "hidden": s.hidden.iter().map(id).collect::<Vec<_>>(),
-        "wishlists": s.wishlists.iter().map(|(n, items)| json!({"name": n, "products": items.iter().map(id).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "wishlists": s.wishlists.iter().map(|(n, l)| json!({"name": tailor_model::lists::display_name(n), "products": l.items.iter().map(id).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         "category_affinity": top(s.category_affinity(now).into_iter().map(|(c, w)| (cat.category_name(c).to_string(), w))),
         "brand_affinity": top(s.brand_affinity(now)),
         "recent_queries": s.queries,

@@ -49,6 +49,8 @@ fn populate(
         tailor_demo::DEFAULT_START_MILLIS,
     );
     store.upsert_products(shop, &catalog)?;
+    // The configurable mug joins after the simulation, which thus stays as it was.
+    store.upsert_products(shop, &[tailor_demo::configurable_product()])?;
     // Derive session ids exactly as ingest would, then store the history as one log.
     let mut state = ShopState::default();
     let mut events = sim.events;
@@ -64,7 +66,7 @@ fn populate(
         tailor_server::routes::giftbox::SETTING,
         &tailor_demo::giftbox_templates(),
     )?;
-    Ok(Some((catalog.len(), events.len())))
+    Ok(Some((catalog.len() + 1, events.len())))
 }
 
 /// Every visible and hidden product of the shop, for the storefront's menu and pictures.
