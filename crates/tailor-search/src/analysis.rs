@@ -6,8 +6,8 @@
 //! `inch`), ASCII-fold accents, drop stop words, stem.
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
-    TokenStream, Tokenizer,
+    AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer,
+    TextAnalyzerBuilder, Token, TokenStream, Tokenizer,
 };
 
 /// Longest term kept, in bytes; longer runs are noise (hashes, URLs).
@@ -20,6 +20,9 @@ const EXTRA_STOP_WORDS: [&str; 1] = ["x"];
 #[derive(Clone)]
 pub struct Analyzer {
     inner: TextAnalyzer,
+    /// The same steps without the stemmer: typos are measured between words as written, since
+    /// a stemmer cuts a misspelt word differently from the right one (`chooclate`, `chocolate`).
+    raw: TextAnalyzer,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -31,41 +34,73 @@ impl std::fmt::Debug for Analyzer {
 impl Analyzer {
     /// Analysis for `language`: its stemmer and, where tantivy has one, its stop-word list.
     pub fn new(language: Language) -> Self {
-        let builder = TextAnalyzer::builder(ProductTokenizer)
-            .filter(RemoveLongFilter::limit(MAX_TERM_LEN + 1))
-            .filter(AsciiFoldingFilter)
-            .dynamic();
-        let builder = match language {
-            Language::English => builder.filter_dynamic(StopWordFilter::remove(
-                english_stop_words()
-                    .into_iter()
-                    .chain(EXTRA_STOP_WORDS.map(String::from)),
-            )),
-            other => match StopWordFilter::new(other) {
-                Some(stop) => builder.filter_dynamic(stop),
-                None => builder,
-            },
-        };
         Self {
-            inner: builder.filter_dynamic(Stemmer::new(language)).build(),
+            inner: unstemmed(language)
+                .filter_dynamic(Stemmer::new(language))
+                .build(),
+            raw: unstemmed(language).build(),
         }
     }
-
     /// The tantivy analyzer, to register with an index.
     pub fn text_analyzer(&self) -> TextAnalyzer {
         self.inner.clone()
     }
 
+    /// The analyzer without stemming, for the fields fuzzy and prefix terms are matched in.
+    pub fn word_analyzer(&self) -> TextAnalyzer {
+        self.raw.clone()
+    }
+
     /// The terms of `text`, in order.
     pub fn terms(&self, text: &str) -> Vec<String> {
-        let mut analyzer = self.inner.clone();
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
+        collect(&mut self.inner.clone(), text)
     }
+
+    /// The words of `text` before stemming, in order (lowercased, folded, no stop words).
+    pub fn words(&self, text: &str) -> Vec<String> {
+        collect(&mut self.raw.clone(), text)
+    }
+
+    /// Terms and words of `text`, aligned: `words[i]` is `terms[i]` before stemming.
+    pub fn terms_and_words(&self, text: &str) -> (Vec<String>, Vec<String>) {
+        let terms = self.terms(text);
+        let words = self.words(text);
+        // The stemmer maps one token to one token, so both lists line up; should a stemmer
+        // ever drop one, the stems stand in for the words.
+        if words.len() == terms.len() {
+            (terms, words)
+        } else {
+            (terms.clone(), terms)
+        }
+    }
+}
+
+/// Every step but the stemmer.
+fn unstemmed(language: Language) -> TextAnalyzerBuilder {
+    let builder = TextAnalyzer::builder(ProductTokenizer)
+        .filter(RemoveLongFilter::limit(MAX_TERM_LEN + 1))
+        .filter(AsciiFoldingFilter)
+        .dynamic();
+    match language {
+        Language::English => builder.filter_dynamic(StopWordFilter::remove(
+            english_stop_words()
+                .into_iter()
+                .chain(EXTRA_STOP_WORDS.map(String::from)),
+        )),
+        other => match StopWordFilter::new(other) {
+            Some(stop) => builder.filter_dynamic(stop),
+            None => builder,
+        },
+    }
+}
+
+fn collect(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
 }
 
 impl Default for Analyzer {

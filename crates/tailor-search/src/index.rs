@@ -30,20 +30,30 @@ use tantivy::{
 };
 
 use crate::analysis::{Analyzer, allowed_edits, is_number};
+use crate::cooccur::Cooccurrence;
 use crate::error::SearchError;
 use crate::query::{
-    FacetCount, FacetRequest, Facets, Filters, Hit, Hooks, MAX_CANDIDATES, MAX_LIMIT, Relaxation,
-    SearchQuery, SearchResult, Sort,
+    DEFAULT_CANDIDATES, FacetCount, FacetRequest, Facets, Filters, Hit, Hooks, MAX_CANDIDATES,
+    MAX_LIMIT, Relaxation, SearchQuery, SearchResult, Sort,
 };
-use crate::rank::{DocText, Features, QueryText, Ranker, features, other_texts};
+use crate::rank::{
+    Centroid, DocText, Features, QueryText, Ranker, f as feature, features, head_features,
+    other_texts,
+};
 use crate::synonyms::{Clause, Synonyms};
 
 /// Bytes of query text analysed; the rest of a longer query is ignored.
 pub const MAX_QUERY_BYTES: usize = 1024;
 /// Query terms searched for; the rest are ignored.
 pub const MAX_QUERY_TERMS: usize = 16;
+/// A term names a maker when it leads at least this many products...
+const MIN_MAKER_PRODUCTS: f32 = 2.0;
+/// ...and at least this share of the titles it is in.
+const MAKER_SHARE: f32 = 0.5;
 /// Name the analyzer is registered under.
 const TOKENIZER: &str = "tailor";
+/// Name the analyzer without stemming is registered under.
+const WORD_TOKENIZER: &str = "tailor_words";
 /// The fast field that maps a tantivy document to its row in the in-memory table.
 const SLOT: &str = "slot";
 
@@ -106,6 +116,11 @@ impl Default for SearchConfig {
 struct Fields {
     id: Field,
     title: Field,
+    /// Title and brand words before stemming: where fuzzy and prefix terms are looked up.
+    words: Field,
+    /// The maker's terms (`DocText::lead`), one untokenized value each: how often a term leads
+    /// a title tells whether a shopper who types it names a maker.
+    lead: Field,
     brand: Field,
     category: Field,
     attributes: Field,
@@ -174,6 +189,8 @@ pub struct SearchIndex {
     analyzer: Analyzer,
     config: SearchConfig,
     table: RwLock<Table>,
+    /// Title word associations over the products in `table` (locked after it, never before).
+    words: RwLock<Cooccurrence>,
     synonyms: RwLock<Arc<Synonyms>>,
     ranker: RwLock<Arc<Ranker>>,
     dirty: AtomicBool,
@@ -196,9 +213,16 @@ impl SearchIndex {
                 .set_tokenizer(TOKENIZER)
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
+        let words = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(WORD_TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
         let fields = Fields {
             id: sb.add_text_field("id", STRING),
             title: sb.add_text_field("title", text.clone()),
+            words: sb.add_text_field("words", words),
+            lead: sb.add_text_field("lead", STRING),
             brand: sb.add_text_field("brand", text.clone()),
             category: sb.add_text_field("category", text.clone()),
             attributes: sb.add_text_field("attributes", text.clone()),
@@ -210,6 +234,9 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(TOKENIZER, analyzer.text_analyzer());
+        index
+            .tokenizers()
+            .register(WORD_TOKENIZER, analyzer.word_analyzer());
         let writer = index.writer_with_num_threads(1, config.writer_memory)?;
         let reader = index
             .reader_builder()
@@ -222,6 +249,7 @@ impl SearchIndex {
             analyzer,
             config,
             table: RwLock::new(Table::default()),
+            words: RwLock::new(Cooccurrence::default()),
             synonyms: RwLock::new(Arc::new(Synonyms::default())),
             ranker: RwLock::new(Arc::new(Ranker::default())),
             dirty: AtomicBool::new(false),
@@ -287,10 +315,15 @@ impl SearchIndex {
         });
         let mut doc = TantivyDocument::new();
         let f = self.fields;
+        for t in &meta.text.lead {
+            doc.add_text(f.lead, t);
+        }
         doc.add_text(f.id, p.id.as_str());
         doc.add_text(f.title, &p.title);
+        doc.add_text(f.words, &p.title);
         if let Some(b) = &p.brand {
             doc.add_text(f.brand, b);
+            doc.add_text(f.words, b);
         }
         for name in p.categories.iter().flatten() {
             doc.add_text(f.category, name);
@@ -321,6 +354,13 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(f.id, p.id.as_str()));
             writer.add_document(doc)?;
         }
+        {
+            let mut words = self.words.write();
+            if let Some(old) = &table.rows[slot as usize] {
+                words.remove(&old.text);
+            }
+            words.add(&meta.text);
+        }
         table.rows[slot as usize] = Some(meta);
         self.dirty.store(true, Ordering::Release);
         Ok(())
@@ -332,7 +372,9 @@ impl SearchIndex {
         let Some(slot) = table.slot_of.remove(id) else {
             return false;
         };
-        table.rows[slot as usize] = None;
+        if let Some(old) = table.rows[slot as usize].take() {
+            self.words.write().remove(&old.text);
+        }
         self.writer
             .lock()
             .delete_term(Term::from_field_text(self.fields.id, id.as_str()));
@@ -392,19 +434,29 @@ impl SearchIndex {
             cut -= 1;
         }
         let text = &text[..cut];
-        let mut terms = self.analyzer.terms(text);
+        let (mut terms, mut words) = self.analyzer.terms_and_words(text);
         terms.truncate(MAX_QUERY_TERMS);
+        words.truncate(MAX_QUERY_TERMS);
         // A query that does not end in a space or punctuation is still being typed.
         let prefix_last = text.chars().last().is_some_and(char::is_alphanumeric);
         let clauses = self.synonyms.read().clauses(&terms);
         let n = searcher.num_docs() as f32;
-        let idf = terms
+        let df = |field: Field, t: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, t))
+                .unwrap_or(0) as f32
+        };
+        let title_df: Vec<f32> = terms.iter().map(|t| df(self.fields.title, t)).collect();
+        let idf = title_df
             .iter()
-            .map(|t| {
-                let df = searcher
-                    .doc_freq(&Term::from_field_text(self.fields.title, t))
-                    .unwrap_or(0) as f32;
-                (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+            .map(|df| (1.0 + (n - df + 0.5) / (df + 0.5)).ln())
+            .collect();
+        let brand = terms
+            .iter()
+            .zip(&title_df)
+            .map(|(t, &in_titles)| {
+                let leads = df(self.fields.lead, t);
+                !is_number(t) && leads >= MIN_MAKER_PRODUCTS && leads >= MAKER_SHARE * in_titles
             })
             .collect();
         let synonyms = clauses
@@ -414,14 +466,18 @@ impl SearchIndex {
             .collect();
         let qt = QueryText {
             terms,
+            words,
             idf,
+            brand,
             prefix_last,
             synonyms,
         };
         (clauses, qt)
     }
 
-    fn term_query(&self, t: &str, typo: bool, prefix: bool) -> Box<dyn Query> {
+    /// One query term in every field; `word` is the term before stemming, which fuzzy and prefix
+    /// matching look up among the words of titles and brands.
+    fn term_query(&self, t: &str, word: &str, typo: bool, prefix: bool) -> Box<dyn Query> {
         let f = self.fields;
         let w = self.config.weights;
         let mut should: Vec<Box<dyn Query>> = Vec::new();
@@ -438,24 +494,26 @@ impl SearchIndex {
             );
             should.push(Box::new(BoostQuery::new(Box::new(q), weight)));
         }
-        let chars = t.chars().count();
+        let chars = word.chars().count();
         let edits = allowed_edits(chars);
-        for (field, weight) in [(f.title, w.title), (f.brand, w.brand)] {
-            let term = Term::from_field_text(field, t);
-            if typo && edits > 0 && !is_number(t) {
-                let q = FuzzyTermQuery::new(term.clone(), edits, true);
-                should.push(Box::new(BoostQuery::new(Box::new(q), weight * w.fuzzy)));
-            }
-            if prefix && chars >= 2 && !is_number(t) {
-                let q = FuzzyTermQuery::new_prefix(term, 0, true);
-                should.push(Box::new(BoostQuery::new(Box::new(q), weight * w.prefix)));
-            }
+        let term = Term::from_field_text(f.words, word);
+        if typo && edits > 0 && !is_number(word) {
+            let q = FuzzyTermQuery::new(term.clone(), edits, true);
+            should.push(Box::new(BoostQuery::new(Box::new(q), w.title * w.fuzzy)));
+        }
+        if prefix && chars >= 2 && !is_number(word) {
+            let q = FuzzyTermQuery::new_prefix(term, 0, true);
+            should.push(Box::new(BoostQuery::new(Box::new(q), w.title * w.prefix)));
         }
         Box::new(BooleanQuery::union(should))
     }
 
-    fn clause_query(&self, c: &Clause, prefix_at: Option<usize>) -> Box<dyn Query> {
-        let own = |i: usize, t: &str| self.term_query(t, true, prefix_at == Some(c.start + i));
+    fn clause_query(&self, c: &Clause, qt: &QueryText, prefix_at: Option<usize>) -> Box<dyn Query> {
+        let own = |i: usize, t: &str| {
+            let at = c.start + i;
+            let word = qt.words.get(at).map_or(t, String::as_str);
+            self.term_query(t, word, true, prefix_at == Some(at))
+        };
         let mut options: Vec<Box<dyn Query>> = vec![if c.terms.len() == 1 {
             own(0, &c.terms[0])
         } else {
@@ -466,7 +524,7 @@ impl SearchIndex {
         for alt in &c.alternatives {
             let parts: Vec<Box<dyn Query>> = alt
                 .iter()
-                .map(|t| self.term_query(t, false, false))
+                .map(|t| self.term_query(t, t, false, false))
                 .collect();
             options.push(Box::new(BooleanQuery::intersection(parts)));
         }
@@ -481,7 +539,7 @@ impl SearchIndex {
         let prefix_at = qt.prefix_last.then(|| qt.terms.len().saturating_sub(1));
         let parts: Vec<Box<dyn Query>> = clauses
             .iter()
-            .map(|c| self.clause_query(c, prefix_at))
+            .map(|c| self.clause_query(c, qt, prefix_at))
             .collect();
         let n = parts.len();
         match level {
@@ -577,10 +635,12 @@ impl SearchIndex {
                 pass.select_nth_unstable_by(head_n, by_bm25);
             }
             let mut rest = pass.split_off(head_n);
+            let head: Vec<(&DocText, f32)> = pass.iter().map(|m| (&m.meta.text, m.bm25)).collect();
+            let (xs, _) = head_features(&ranker, &qt, &head, &self.words.read());
             let mut out: Vec<(Match, f32, Option<Features>)> = pass
                 .into_iter()
-                .map(|m| {
-                    let f = features(&qt, &m.meta.text, m.bm25);
+                .zip(xs)
+                .map(|(m, f)| {
                     let s = ranker.score(&f);
                     (m, s, Some(f))
                 })
@@ -683,13 +743,16 @@ impl SearchIndex {
             .collect();
         let table = self.table.read();
         let ranker = Arc::clone(&self.ranker.read());
+        let centroid = self.centroid(&searcher, &clauses, &qt, &table, &ranker)?;
+        let words = self.words.read();
         Ok(ids
             .iter()
             .map(|id| {
                 let slot = *table.slot_of.get(id)?;
                 let meta = table.rows.get(slot as usize)?.as_ref()?;
                 let b = bm25.get(&slot).copied().unwrap_or(0.0);
-                let f = features(&qt, &meta.text, b);
+                let mut f = features(&qt, &meta.text, b, &words);
+                f[feature::CENTROID] = centroid.similarity(&meta.text);
                 Some(Hit {
                     id: meta.id.clone(),
                     group: meta.group.clone(),
@@ -699,6 +762,49 @@ impl SearchIndex {
                 })
             })
             .collect())
+    }
+
+    /// The centroid a search for these clauses ranks its head with, unfiltered: the strictest
+    /// level that matches, its best [`DEFAULT_CANDIDATES`] by BM25, scored by `ranker`.
+    fn centroid(
+        &self,
+        searcher: &tantivy::Searcher,
+        clauses: &[Clause],
+        qt: &QueryText,
+        table: &Table,
+        ranker: &Ranker,
+    ) -> Result<Centroid, SearchError> {
+        if clauses.is_empty() {
+            return Ok(Centroid::default());
+        }
+        for level in [Relaxation::None, Relaxation::AllButOne, Relaxation::AnyTerm] {
+            if level == Relaxation::AllButOne && clauses.len() < 3 {
+                continue;
+            }
+            let mut head: Vec<Match> = searcher
+                .search(&*self.text_query(clauses, qt, level), &AllMatches)?
+                .into_iter()
+                .filter_map(|(slot, bm25)| {
+                    let meta = table.rows.get(slot as usize)?.as_ref()?;
+                    (!meta.hidden).then(|| Match {
+                        meta: Arc::clone(meta),
+                        bm25,
+                        mask: ALL,
+                    })
+                })
+                .collect();
+            if head.is_empty() {
+                continue;
+            }
+            // The same head a search picks: best BM25, ties by id.
+            if head.len() > DEFAULT_CANDIDATES {
+                head.select_nth_unstable_by(DEFAULT_CANDIDATES, by_bm25);
+                head.truncate(DEFAULT_CANDIDATES);
+            }
+            let docs: Vec<(&DocText, f32)> = head.iter().map(|m| (&m.meta.text, m.bm25)).collect();
+            return Ok(head_features(ranker, qt, &docs, &self.words.read()).1);
+        }
+        Ok(Centroid::default())
     }
 
     /// The feature vectors of `ids` for `text` (zeros for an unknown id), for fitting a ranker.

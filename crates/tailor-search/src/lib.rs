@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod cooccur;
 mod error;
 pub mod index;
 pub mod query;

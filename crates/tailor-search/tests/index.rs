@@ -157,3 +157,47 @@ fn bad_queries_name_their_field() {
         })
     ));
 }
+
+#[test]
+fn typos_take_one_edit_from_five_letters_two_from_nine_and_none_below() {
+    let i = SearchIndex::new(SearchConfig::default()).unwrap();
+    for (id, title) in [
+        ("fridge", "French Door Refrigerator"),
+        ("choc", "Dark Chocolate Bar"),
+        ("tiles", "Ceramic Floor Tiles"),
+        ("box", "Tool Box"),
+        ("drill", "Cordless Drill"),
+    ] {
+        i.upsert(&product(id, title, "Acme", None, 10.0)).unwrap();
+    }
+    i.refresh().unwrap();
+    let first = |q: &str| {
+        let r = i.search(&SearchQuery::new(q)).unwrap();
+        (r.hits.first().map(|h| h.id.to_string()), r.relaxation)
+    };
+    // Two edits in a word of nine or more letters; one in five to eight. A trailing space means
+    // the last word is finished, so no prefix match helps.
+    assert_eq!(
+        first("refridgerater "),
+        (Some("fridge".into()), Relaxation::None)
+    );
+    assert_eq!(first("drilk "), (Some("drill".into()), Relaxation::None));
+    // Typos count on the word as typed: the stems of these differ by more than the words do.
+    assert_eq!(first("chooclate "), (Some("choc".into()), Relaxation::None));
+    assert_eq!(first("tikles "), (Some("tiles".into()), Relaxation::None));
+    // Two edits in a five-letter word are too many.
+    assert_eq!(first("dtilk ").1, Relaxation::Browse);
+    // Words under five letters are never fuzzed: `bix` does not find `box`, so only `tool`
+    // matches (every product is in the Tools category; the tool box best) and the query is
+    // relaxed.
+    let r = i.search(&SearchQuery::new("bix tool")).unwrap();
+    assert_eq!(r.relaxation, Relaxation::AnyTerm);
+    assert_eq!(ids(&r)[0], "box");
+    // The last word, still being typed, matches as a prefix of the word as written.
+    assert_eq!(first("refrig"), (Some("fridge".into()), Relaxation::None));
+    assert_eq!(
+        first("refrig ").1,
+        Relaxation::Browse,
+        "a finished word is no prefix"
+    );
+}
