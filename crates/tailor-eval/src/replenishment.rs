@@ -320,7 +320,18 @@ pub fn load_dunnhumby(dir: &Path) -> Result<Histories, EvalError> {
     let mut households: BTreeMap<u64, HashMap<u64, (f64, Vec<Line>)>> = BTreeMap::new();
     read_csv(&path, &cols, |line, f| {
         let hh = parse(&path, line, cols[0], require(&path, line, cols[0], f[0])?)?;
-        let basket = parse(&path, line, cols[1], require(&path, line, cols[1], f[1])?)?;
+        let raw_basket = require(&path, line, cols[1], f[1])?;
+        // The CSV conversion wrote a few round ids in float notation ("4.0128e+10"): read a
+        // whole non-negative float as the id it spells; anything else is an error.
+        let basket = match raw_basket.parse::<u64>() {
+            Ok(b) => b,
+            Err(_) => match raw_basket.parse::<f64>() {
+                Ok(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(53) => {
+                    x as u64
+                }
+                _ => parse(&path, line, cols[1], raw_basket)?,
+            },
+        };
         let product = parse(&path, line, cols[2], require(&path, line, cols[2], f[2])?)?;
         let qty = match f[3] {
             Some(v) if !v.is_empty() => parse(&path, line, "quantity", v)?,
@@ -1056,6 +1067,27 @@ pub fn run(args: &ReplenishmentArgs) -> Result<Report, EvalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dunnhumby_basket_ids_in_float_notation_are_read_as_the_id_they_spell() {
+        let dir = tempfile::tempdir().unwrap();
+        let head = "household_id,basket_id,product_id,quantity,transaction_timestamp\n";
+        let rows = "1,4.0128e+10,7,1,2017-01-02 10:00:00\n1,40128000000,8,2,2017-01-02 10:00:00\n1,5,7,1,2017-01-09 10:00:00\n";
+        std::fs::write(dir.path().join("transactions.csv"), format!("{head}{rows}")).unwrap();
+        let h = load_dunnhumby(dir.path()).unwrap();
+        assert_eq!(h.users.len(), 1);
+        assert_eq!(h.users[0].len(), 2, "the two spellings are one basket");
+        assert_eq!(h.users[0][0].items.len(), 2);
+        for bad in ["4.5e-1", "-3", "1e300", "basket"] {
+            std::fs::write(
+                dir.path().join("transactions.csv"),
+                format!("{head}1,{bad},7,1,2017-01-02 10:00:00\n"),
+            )
+            .unwrap();
+            let e = load_dunnhumby(dir.path()).unwrap_err().to_string();
+            assert!(e.contains("basket_id"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn days_from_timestamps() {
