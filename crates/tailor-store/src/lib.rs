@@ -31,16 +31,16 @@
 
 mod codec;
 mod keys;
-pub mod outbox;
 mod notifications;
+pub mod outbox;
 mod sqlite;
 
 pub use codec::CodecError;
 pub use keys::{ApiKey, KeyInfo, KeyRole};
-pub use outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage};
 pub use notifications::{
     NewNotification, Notification, NotificationKind, NotificationQuery, Recipient,
 };
+pub use outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage};
 pub use sqlite::{Durability, SqliteStore};
 
 use tailor_model::{CustomerId, Event, Millis, Product, ProductId, Served, ShopId, VisitorId};
