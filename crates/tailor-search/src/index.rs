@@ -501,6 +501,14 @@ impl SearchIndex {
             let q = FuzzyTermQuery::new(term.clone(), edits, true);
             should.push(Box::new(BoostQuery::new(Box::new(q), w.title * w.fuzzy)));
         }
+        // Stems too: a typo in a plural (`hamers`) is nearer the stem (`hammer`) than the word.
+        let stem_edits = allowed_edits(t.chars().count());
+        if typo && stem_edits > 0 && !is_number(t) {
+            for (field, weight) in [(f.title, w.title), (f.brand, w.brand)] {
+                let q = FuzzyTermQuery::new(Term::from_field_text(field, t), stem_edits, true);
+                should.push(Box::new(BoostQuery::new(Box::new(q), weight * w.fuzzy)));
+            }
+        }
         if prefix && chars >= 2 && !is_number(word) {
             let q = FuzzyTermQuery::new_prefix(term, 0, true);
             should.push(Box::new(BoostQuery::new(Box::new(q), w.title * w.prefix)));
