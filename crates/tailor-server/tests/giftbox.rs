@@ -243,6 +243,11 @@ async fn validate_and_price_name_rule_and_item() {
         (json!({}), "items"),
         (json!({"items": [1]}), "items[0]"),
         (json!({"items": ["p0"], "colour": 1}), "colour"),
+        (json!({"items": vec!["p0"; 1001]}), "items"),
+        (
+            json!({"items": ["p0"], "preferences": {"exclude_allergens": ["kryptonite"]}}),
+            "preferences.exclude_allergens[0]",
+        ),
     ] {
         let (st, e) = s.post("/v1/giftboxes/templates/t/price", None, body).await;
         assert_eq!(
@@ -251,6 +256,15 @@ async fn validate_and_price_name_rule_and_item() {
             "{e}"
         );
     }
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/giftboxes/templates/t/validate", s.base))
+        .body("{\"items\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let e: Value = resp.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "malformed_json");
     let (st, _) = s
         .post(
             "/v1/giftboxes/templates/none/price",
