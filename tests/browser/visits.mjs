@@ -353,6 +353,15 @@ await visit('docs/INTEGRATION.md snippets run as written', async (context) => {
 
   const reco = execFileSync('bash', ['-euo', 'pipefail', '-c', snippets.api], { env, encoding: 'utf8' });
   assert(JSON.parse(reco).boxes[0].items.length > 0, `API snippet answered ${reco}`);
+
+  // The emails snippet: three JSON answers, the last the day's export.
+  assert(snippets.emails, 'INTEGRATION.md has no "emails" snippet');
+  const mail = execFileSync('bash', ['-euo', 'pipefail', '-c', snippets.emails], { env, encoding: 'utf8' });
+  const answers = mail.trim().split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
+  assert(answers.length === 3 && !answers.some((a) => a.error), `emails snippet answered ${mail}`);
+  const contact = await api('/v1/customers/c-1001/contact', { headers: { authorization: `Bearer ${adminKey}` } });
+  assert(contact && contact.email === 'ada@example.com' && contact.consent === true, `contact stored: ${JSON.stringify(contact)}`);
+  assert(typeof answers[2].count === 'number' && Array.isArray(answers[2].reminders), `export: ${JSON.stringify(answers[2])}`);
 });
 
 await visit('a search query reranks after the session\'s clicks', async (context) => {

@@ -6,9 +6,13 @@
 //! forbids it. A diet is met by the producer's claim (vegan implies vegetarian and
 //! lactose-free) unless the product's own allergens contradict the claim; gluten-free and
 //! lactose-free are also proved by a declaration without gluten or milk. Food whose allergens
-//! are unknown is excluded, or shown with a warning when the shopper chose `warn`.
+//! are unknown is excluded, or shown with a warning when the shopper chose `warn` — unless an
+//! allergen known to be present ([`DETECTED_ALLERGENS_ATTR`]) already forbids it.
 
-use tailor_model::{Allergen, Diet, NON_FOOD_TAG, Preferences, Product, UnknownPolicy};
+use tailor_model::{
+    Allergen, AttrValue, DETECTED_ALLERGENS_ATTR, Diet, NON_FOOD_TAG, Preferences, Product,
+    UnknownPolicy,
+};
 
 /// Why an allowed product carries a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +79,15 @@ pub fn verdict(prefs: &Preferences, p: &Product) -> Verdict {
     {
         return Verdict::Denied("contains an excluded allergen");
     }
+    // An incomplete list still says what is in the product.
+    let detected: Vec<Allergen> = match p.attributes.get(DETECTED_ALLERGENS_ATTR) {
+        Some(AttrValue::List(l)) => l.iter().filter_map(|s| Allergen::parse(s)).collect(),
+        Some(AttrValue::Text(t)) => Allergen::parse(t).into_iter().collect(),
+        _ => Vec::new(),
+    };
+    if detected.iter().any(|a| prefs.exclude_allergens.contains(a)) {
+        return Verdict::Denied("contains an excluded allergen");
+    }
     let claims: Vec<Diet> = p.diets.iter().filter_map(|s| Diet::parse(s)).collect();
     let mut unknown = declared.is_none() && !prefs.exclude_allergens.is_empty();
     for &diet in &prefs.diets {
@@ -82,6 +95,7 @@ pub fn verdict(prefs: &Preferences, p: &Product) -> Verdict {
             declared
                 .as_ref()
                 .is_some_and(|d| d.iter().any(|a| forbidden.contains(a)))
+                || detected.iter().any(|a| forbidden.contains(a))
         };
         let claimed = claims
             .iter()
@@ -119,6 +133,31 @@ mod tests {
         p.allergens = allergens.map(|a| a.iter().map(|s| s.to_string()).collect());
         p.diets = diets.iter().map(|s| s.to_string()).collect();
         p
+    }
+
+    #[test]
+    fn allergens_found_in_an_incomplete_list_still_deny() {
+        let mut p = food(None, &["vegan"]);
+        p.attributes.insert(
+            DETECTED_ALLERGENS_ATTR.into(),
+            AttrValue::List(vec!["milk".into()]),
+        );
+        let warn = prefs(json!({"exclude_allergens": ["milk"], "unknown_allergens": "warn"}));
+        assert_eq!(
+            verdict(&warn, &p),
+            Verdict::Denied("contains an excluded allergen")
+        );
+        let vegan = prefs(json!({"diets": ["vegan"], "unknown_allergens": "warn"}));
+        assert!(
+            !verdict(&vegan, &p).allows(),
+            "found milk contradicts a vegan claim"
+        );
+        let no_nuts = prefs(json!({"exclude_allergens": ["peanuts"], "unknown_allergens": "warn"}));
+        assert_eq!(
+            verdict(&no_nuts, &p),
+            Verdict::Warn(Warning::AllergensUnknown),
+            "the rest of the list is still unknown"
+        );
     }
 
     #[test]

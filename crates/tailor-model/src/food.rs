@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 /// Without it a product is treated as food, so an unlabelled product never slips past a
 /// shopper's allergy.
 pub const NON_FOOD_TAG: &str = "non-food";
+/// Attribute listing allergens known to be present when the full list is not known (for example
+/// derived from partly recognised ingredients). Hard constraints honour it like a declaration.
+pub const DETECTED_ALLERGENS_ATTR: &str = "allergens_detected";
 
 /// One of the 14 allergens EU law requires food labels to declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -24,7 +24,7 @@ mod served;
 
 pub use error::FieldError;
 pub use event::{Event, EventKind, OrderLine};
-pub use food::{Allergen, Diet, NON_FOOD_TAG};
+pub use food::{Allergen, DETECTED_ALLERGENS_ATTR, Diet, NON_FOOD_TAG};
 pub use ids::{CustomerId, IdError, ProductId, SessionId, ShopId, VisitorId};
 pub use lists::ListEdit;
 pub use preferences::{Preferences, PriceRange, UnknownPolicy};

@@ -1,5 +1,6 @@
 //! Reminders and email. The scheduler ([`Scheduler`]) turns each shop's due replenishment
-//! cycles into messages in the store's durable outbox once a day; the deliverer ([`Deliverer`])
+//! cycles into messages in the store's durable outbox once a day, and wishlist price drops and
+//! restocks into alerts as they come ([`alerts`]); the deliverer ([`Deliverer`])
 //! sends them over SMTP with retries. Messages are rendered from templates compiled into the
 //! binary ([`render`]), and their recommendations come from the engine's shared pipeline.
 //!
@@ -7,12 +8,14 @@
 //! `tailor serve` starts.
 #![warn(missing_docs)]
 
+pub mod alerts;
 pub mod clock;
 pub mod deliver;
 pub mod reminders;
 pub mod render;
 pub mod settings;
 
+pub use alerts::{AlertStats, queue_alerts};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use deliver::{Backoff, Deliverer, DeliveryStats, smtp_from_url};
 pub use reminders::{RunStats, Scheduler, run_date, settings_of};

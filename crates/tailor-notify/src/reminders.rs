@@ -67,7 +67,7 @@ fn encode(s: &str) -> String {
     out
 }
 
-fn line(
+pub(crate) fn line(
     shop: &ShopState,
     s: &ReminderSettings,
     item: u32,
@@ -341,6 +341,15 @@ impl Scheduler {
                 Ok(n) => n,
                 Err(_) => break,
             };
+        }
+        let alerts = crate::alerts::queue_alerts(self.store.as_ref(), &self.engine, shop, &s, now)?;
+        if alerts.claimed > 0 {
+            tracing::info!(
+                shop = shop.as_str(),
+                claimed = alerts.claimed,
+                queued = alerts.queued,
+                "wishlist alerts"
+            );
         }
         Ok(())
     }

@@ -34,6 +34,17 @@ pub struct Reminder {
     pub unsubscribe: String,
 }
 
+/// Everything a wishlist alert shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Subject line.
+    pub subject: String,
+    /// The listed products that got cheaper or came back, with what changed in the title.
+    pub items: Vec<Line>,
+    /// The unsubscribe link.
+    pub unsubscribe: String,
+}
+
 fn env() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
@@ -59,6 +70,10 @@ fn env() -> Environment<'static> {
         .expect("the embedded HTML template parses");
     env.add_template("reminder.txt", include_str!("templates/reminder.txt"))
         .expect("the embedded text template parses");
+    env.add_template("alert.html", include_str!("templates/alert.html"))
+        .expect("the embedded HTML template parses");
+    env.add_template("alert.txt", include_str!("templates/alert.txt"))
+        .expect("the embedded text template parses");
     env
 }
 
@@ -82,6 +97,14 @@ pub fn reminder(r: &Reminder) -> Result<(String, String), minijinja::Error> {
     let env = env();
     let html = env.get_template("reminder.html")?.render(r)?;
     let text = env.get_template("reminder.txt")?.render(r)?;
+    Ok((html, text))
+}
+
+/// The (HTML, text) bodies of a wishlist alert.
+pub fn alert(a: &Alert) -> Result<(String, String), minijinja::Error> {
+    let env = env();
+    let html = env.get_template("alert.html")?.render(a)?;
+    let text = env.get_template("alert.txt")?.render(a)?;
     Ok((html, text))
 }
 

@@ -403,3 +403,83 @@ async fn a_scheduler_that_was_down_catches_up_each_missed_day_once() {
     clock.advance(DAY);
     assert!(sched.tick().unwrap().is_empty());
 }
+
+#[test]
+fn wishlist_price_drops_and_restocks_become_one_alert_per_consenting_customer() {
+    use tailor_store::{NewNotification, NotificationKind, Recipient};
+    let w = world(json!({}));
+    w.contact("c1", true);
+    w.contact("c2", false);
+    w.contact("me", true);
+    let note = |who: Recipient, product: &str, kind: NotificationKind| NewNotification {
+        recipient: who,
+        product: ProductId::new(product).unwrap(),
+        kind,
+        list: "default".into(),
+        old_price: Some(2.5),
+        new_price: Some(1.9),
+        old_stock: None,
+        new_stock: None,
+    };
+    let c = |id: &str| Recipient::Customer(id.into());
+    w.store
+        .add_notifications(
+            &w.shop,
+            &[
+                note(c("c1"), "milk", NotificationKind::PriceDrop),
+                note(c("c2"), "milk", NotificationKind::PriceDrop),
+                // "me" excludes peanuts: the peanut butter restock is left out, the milk is not.
+                note(c("me"), "pb", NotificationKind::BackInStock),
+                note(c("me"), "milk", NotificationKind::PriceDrop),
+                note(
+                    Recipient::Visitor("anon".into()),
+                    "milk",
+                    NotificationKind::PriceDrop,
+                ),
+            ],
+        )
+        .unwrap();
+    let s = settings_of(w.store.as_ref(), &w.shop, &json!({})).unwrap();
+    let now = feb9(12, 0);
+    let stats = tailor_notify::queue_alerts(w.store.as_ref(), &w.engine, &w.shop, &s, now).unwrap();
+    assert_eq!(
+        (
+            stats.claimed,
+            stats.queued,
+            stats.visitors,
+            stats.no_consent,
+            stats.excluded
+        ),
+        (5, 2, 1, 1, 1),
+        "{stats:?}"
+    );
+    let alert = |who: &str| {
+        let m: Vec<_> = w
+            .messages(who)
+            .into_iter()
+            .filter(|m| m.message.kind.starts_with("wishlist_alert"))
+            .collect();
+        assert_eq!(m.len(), 1, "one alert for {who}");
+        m[0].message.clone()
+    };
+    let one = alert("c1");
+    assert_eq!(one.recipient, "c1@example.com");
+    assert!(
+        one.text.contains("Oat Milk (now 1.90, was 2.50)"),
+        "{}",
+        one.text
+    );
+    assert!(one.html.contains("tailor_code="), "{}", one.html);
+    assert!(one.text.contains("/v1/unsubscribe/"), "{}", one.text);
+    let mine = alert("me");
+    assert!(mine.text.contains("Oat Milk"), "{}", mine.text);
+    assert!(
+        !mine.text.contains("Peanut"),
+        "a hard constraint holds in alerts: {}",
+        mine.text
+    );
+    assert!(w.messages("c2").is_empty(), "no consent, no email");
+    // Claimed once: a second run queues nothing.
+    let again = tailor_notify::queue_alerts(w.store.as_ref(), &w.engine, &w.shop, &s, now).unwrap();
+    assert_eq!((again.claimed, again.queued), (0, 0));
+}

@@ -138,10 +138,11 @@ pub fn from_reader(r: impl Read, a: &Analyser) -> Result<(Vec<FoodProduct>, Skip
         if let Some(l) = analysis.language {
             attrs.insert("ingredients_language".into(), AttrValue::Text(l.into()));
         }
-        // What was found when the list is not complete: for display, never for filtering.
+        // What was found when the list is not complete: hard constraints honour it, so a
+        // shopper who excludes milk and accepts unknown allergens still never sees found milk.
         if analysis.allergens.is_none() && !analysis.found.is_empty() {
             attrs.insert(
-                "allergens_detected".into(),
+                tailor_model::DETECTED_ALLERGENS_ATTR.into(),
                 AttrValue::List(
                     analysis
                         .found
