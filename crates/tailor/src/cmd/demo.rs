@@ -113,6 +113,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     println!(
         "Tailor demo shop is running at http://{addr}/demo/ (API: http://{addr}/openapi.json)"
     );
+    println!("Merchandiser dashboard: http://{addr}/admin/ (log in with the admin key above)");
     println!("Try the homepage recommendations of a simulated shopper:");
     println!(
         "  curl -s -H 'Authorization: Bearer {public}' http://{addr}/v1/recommendations \\\n    -d '{{\"visitor_id\": \"v00001\", \"explain\": true, \"boxes\": [{{\"preset\": \"for_you\", \"count\": 5}}]}}'"
