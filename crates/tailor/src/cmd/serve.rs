@@ -61,7 +61,15 @@ pub fn reminder_defaults(a: &ServeArgs) -> anyhow::Result<serde_json::Value> {
     let d = serde_json::Value::Object(d);
     tailor_notify::ReminderSettings::default()
         .merged(&d)
-        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.reason))?;
+        .map_err(|e| {
+            let flag = match e.field.as_str() {
+                "send_at" => "reminders-at",
+                "timezone" => "reminders-tz",
+                "from" => "mail-from",
+                _ => "public-url",
+            };
+            anyhow::anyhow!("--{flag}: {}", e.reason)
+        })?;
     Ok(d)
 }
 
@@ -75,11 +83,15 @@ pub fn durability(s: &str) -> anyhow::Result<tailor_store::Durability> {
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
+    // Flags are checked before the store is touched, so a typo changes nothing on disk.
+    let defaults = reminder_defaults(&a)?;
+    if let Some(url) = &a.smtp {
+        tailor_notify::smtp_from_url(url)?;
+    }
     let store = std::sync::Arc::new(tailor_store::SqliteStore::open_with(
         &a.data_dir,
         durability(&a.sync)?,
     )?);
-    let defaults = reminder_defaults(&a)?;
     let mut app = boot(store)?;
     app.reminder_defaults = std::sync::Arc::new(defaults.clone());
     let rt = runtime()?;
