@@ -123,6 +123,23 @@ fn one(app: &App, caller: &Caller, who: &Who, name: &str) -> Result<Value, ApiEr
 }
 
 /// Writes one shopper event for `who` through ingest.
+/// Records `edit` of the existing list `name` (404 when the shopper has none of that name).
+async fn edit_existing(
+    app: &App,
+    caller: &Caller,
+    who: &Who,
+    name: &str,
+    edit: impl FnOnce(String) -> ListEdit,
+) -> Result<StatusCode, ApiError> {
+    let name = path_list(name)?;
+    with_lists(app, caller, who, |_, lists| {
+        lists.get(&name).map(|_| ()).ok_or_else(|| not_found(&name))
+    })?;
+    let edit = edit(name);
+    emit(app, caller, who, EventKind::List { edit }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn emit(app: &App, caller: &Caller, who: &Who, kind: EventKind) -> Result<(), ApiError> {
     let (visitor, customer) = author(who)?;
     let e = Event {
@@ -274,13 +291,7 @@ pub async fn delete_list(
     Query(kind): Query<Kind>,
 ) -> Result<StatusCode, ApiError> {
     let who = who(&caller, id, &kind)?;
-    let name = path_list(&name)?;
-    with_lists(&app, &caller, &who, |_, lists| {
-        lists.get(&name).map(|_| ()).ok_or_else(|| not_found(&name))
-    })?;
-    let edit = ListEdit::Delete { list: name };
-    emit(&app, &caller, &who, EventKind::List { edit }).await?;
-    Ok(StatusCode::NO_CONTENT)
+    edit_existing(&app, &caller, &who, &name, |list| ListEdit::Delete { list }).await
 }
 
 /// Put a product on a list (made if missing). Adding what is already there changes nothing.
@@ -478,13 +489,10 @@ pub async fn unshare_list(
     Query(kind): Query<Kind>,
 ) -> Result<StatusCode, ApiError> {
     let who = who(&caller, id, &kind)?;
-    let name = path_list(&name)?;
-    with_lists(&app, &caller, &who, |_, lists| {
-        lists.get(&name).map(|_| ()).ok_or_else(|| not_found(&name))
-    })?;
-    let edit = ListEdit::Unshare { list: name };
-    emit(&app, &caller, &who, EventKind::List { edit }).await?;
-    Ok(StatusCode::NO_CONTENT)
+    edit_existing(&app, &caller, &who, &name, |list| ListEdit::Unshare {
+        list,
+    })
+    .await
 }
 
 /// A shared list, read-only: its name and the products the shop shows (no owner, no dates).
