@@ -340,6 +340,29 @@ mod tests {
         );
     }
 
+    /// A search as the build before filters wrote it: variant 1, a query and the ids shown.
+    /// Logs hold such rows forever, so they must keep decoding to the same event.
+    #[test]
+    fn search_rows_of_the_previous_build_still_decode() {
+        let mut old = vec![VERSION, 0x0e, 0, 1, b'v', 0, 1, 1, b's', 0, 1, 8];
+        old.extend_from_slice(b"oat milk");
+        old.extend_from_slice(&[2, 1, b'a', 1, b'b']);
+        let e = decode(&old).unwrap();
+        assert_eq!(e.received_at, 7);
+        assert_eq!(e.session_id.as_ref().map(SessionId::as_str), Some("s"));
+        let want = Event::from_json(
+            &json!({"type":"search","visitor_id":"v","session_id":"s","query":"oat milk",
+                    "shown":["a","b"]}),
+            0,
+        )
+        .unwrap();
+        assert_eq!(e.kind, want.kind);
+        // An unfiltered search is still written in exactly that layout.
+        let mut buf = Vec::new();
+        encode(&e, &mut buf);
+        assert_eq!(buf, old);
+    }
+
     #[test]
     fn binary_is_smaller_than_json() {
         let e = every_kind().remove(1);
