@@ -718,7 +718,14 @@ impl<'s, 'a> Life<'s, 'a> {
             .iter()
             .map(|&i| self.shelf.products[i].id.clone())
             .collect();
-        self.emit(EventKind::Search { query, shown }, SEARCH_DWELL_S);
+        self.emit(
+            EventKind::Search {
+                query,
+                shown,
+                filters: Default::default(),
+            },
+            SEARCH_DWELL_S,
+        );
     }
 
     /// Records `kind` now, then lets about `dwell_s` seconds pass.

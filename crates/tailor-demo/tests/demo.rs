@@ -363,7 +363,7 @@ fn events_are_ordered_unique_and_refer_to_real_products() {
         assert!(e.session_id.is_some());
         let mut referenced: Vec<&str> = e.kind.product().map(|p| p.as_str()).into_iter().collect();
         match &e.kind {
-            EventKind::Search { shown, query } => {
+            EventKind::Search { shown, query, .. } => {
                 assert!(!query.is_empty());
                 referenced.extend(shown.iter().map(|p| p.as_str()));
             }
@@ -570,7 +570,7 @@ fn searches_come_from_wants_and_some_have_typos() {
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Search { query, shown } => Some((query, shown.len())),
+            EventKind::Search { query, shown, .. } => Some((query, shown.len())),
             _ => None,
         })
         .collect();

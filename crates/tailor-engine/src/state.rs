@@ -351,7 +351,7 @@ fn learn_from_search(
 ) {
     use tailor_reco::query_clicks::{Engagement, MAX_SHOWN};
     let level = match &e.kind {
-        EventKind::Search { query, shown } => {
+        EventKind::Search { query, shown, .. } => {
             let key = search.query_key(query);
             let shown: Vec<Item> = shown
                 .iter()

@@ -1,6 +1,7 @@
 use crate::limits::{MAX_ID_LEN, MAX_LIST_LEN, MAX_TEXT_LEN};
 use crate::{
-    CustomerId, FieldError, ListEdit, Millis, Preferences, ProductId, SessionId, VisitorId,
+    AppliedFilters, CustomerId, FieldError, ListEdit, Millis, Preferences, ProductId, SessionId,
+    VisitorId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -27,13 +28,16 @@ pub enum EventKind {
         /// The product viewed.
         product_id: ProductId,
     },
-    /// Searched, and was shown these products.
+    /// Searched (or opened a category page, with an empty query), and was shown these products.
     Search {
-        /// The text typed.
+        /// The text typed; empty for a category page.
         query: String,
         /// Ids shown, in order.
         #[serde(default)]
         shown: Vec<ProductId>,
+        /// The filters applied (brand, category, colour, size, price): repeated, a taste.
+        #[serde(default, skip_serializing_if = "AppliedFilters::is_empty")]
+        filters: AppliedFilters,
     },
     /// Clicked a product that Tailor returned.
     Click {
@@ -212,7 +216,22 @@ impl Event {
             Some("search") => {
                 let query = p.req_str(obj, "query");
                 let shown = p.id_list(obj, "shown");
-                query.map(|query| EventKind::Search { query, shown })
+                let filters = obj.get("filters").map_or(Ok(AppliedFilters::default()), |v| {
+                    AppliedFilters::from_json(v, "filters")
+                });
+                let filters = filters
+                    .map_err(|mut e| {
+                        e.index = Some(index);
+                        p.errs.push(e);
+                    })
+                    .ok();
+                query
+                    .zip(filters)
+                    .map(|(query, filters)| EventKind::Search {
+                        query,
+                        shown,
+                        filters,
+                    })
             }
             Some("click") => {
                 let product_id = p.product(obj);
@@ -552,6 +571,7 @@ mod tests {
         let cases = [
             json!({"type":"view","visitor_id":"v","product_id":"p"}),
             json!({"type":"search","visitor_id":"v","query":"nuts","shown":["a","b"]}),
+            json!({"type":"search","visitor_id":"v","query":"","filters":{"brand":"Acme","price":{"max":9}}}),
             json!({"type":"click","visitor_id":"v","product_id":"p","request_id":"r","position":2}),
             json!({"type":"cart_add","visitor_id":"v","product_id":"p","quantity":3}),
             json!({"type":"cart_remove","visitor_id":"v","product_id":"p"}),
@@ -603,6 +623,10 @@ mod tests {
             fields(json!({"type":"customize","visitor_id":"v","product_id":"p"})),
             ["choices"]
         );
+        assert_eq!(
+            fields(json!({"type":"search","visitor_id":"v","query":"q","filters":{"flavour":"x"}})),
+            ["filters.flavour"]
+        );
         // List edits come only through the lists endpoints, which check them.
         assert_eq!(
             fields(json!({"type":"list","visitor_id":"v","edit":{"op":"delete","list":"x"}})),
@@ -621,6 +645,11 @@ mod tests {
         assert_eq!(
             fields(json!({"type":"search","visitor_id":"v","query":"q","shown":many})),
             ["shown"]
+        );
+        let brands: Vec<String> = (0..=crate::MAX_FILTER_VALUES).map(|i| i.to_string()).collect();
+        assert_eq!(
+            fields(json!({"type":"search","visitor_id":"v","query":"","filters":{"brand":brands}})),
+            ["filters.brand"]
         );
     }
 

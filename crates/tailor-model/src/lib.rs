@@ -15,6 +15,7 @@
 pub mod configure;
 mod error;
 mod event;
+mod filters;
 mod food;
 mod ids;
 pub mod lists;
@@ -24,6 +25,7 @@ mod served;
 
 pub use error::FieldError;
 pub use event::{Event, EventKind, OrderLine};
+pub use filters::{AppliedFilters, MAX_FILTER_VALUES, PriceFilter};
 pub use food::{Allergen, DETECTED_ALLERGENS_ATTR, Diet, NON_FOOD_TAG};
 pub use ids::{CustomerId, IdError, ProductId, SessionId, ShopId, VisitorId};
 pub use lists::ListEdit;

@@ -10,10 +10,15 @@
 //! for the JSON API), so `Stored` mirrors it with borrowed strings and positional variants;
 //! both conversions are exhaustive matches, so a new event kind cannot be added without
 //! deciding its encoding. Stated preferences (rare, and nested) are embedded as their JSON.
+//!
+//! A search with filters is its own variant, appended after the others: an unfiltered search
+//! keeps the layout of the builds before filters, and their rows decode unchanged, so the
+//! version byte did not have to change.
 
 use serde::{Deserialize, Serialize};
 use tailor_model::{
-    CustomerId, Event, EventKind, IdError, OrderLine, Preferences, ProductId, SessionId, VisitorId,
+    AppliedFilters, CustomerId, Event, EventKind, IdError, OrderLine, Preferences, PriceFilter,
+    ProductId, SessionId, VisitorId,
 };
 
 /// The first byte of every binary body; a later layout gets a new number. (1 was a hand-made
@@ -71,14 +76,69 @@ enum Kind<'a> {
     // List edits are rare and nested, so they are embedded as JSON like preferences.
     List(String),
     Customize(&'a str, #[serde(borrow)] Vec<(&'a str, Vec<&'a str>)>),
+    /// A search with filters (an unfiltered one stays a `Search`).
+    SearchFiltered(
+        &'a str,
+        #[serde(borrow)] Vec<&'a str>,
+        #[serde(borrow)] Filters<'a>,
+    ),
+}
+
+/// [`AppliedFilters`] as stored: brands, categories, colours, sizes, price min and max.
+#[derive(Serialize, Deserialize)]
+struct Filters<'a>(
+    #[serde(borrow)] Vec<&'a str>,
+    #[serde(borrow)] Vec<&'a str>,
+    #[serde(borrow)] Vec<&'a str>,
+    #[serde(borrow)] Vec<&'a str>,
+    Option<f64>,
+    Option<f64>,
+);
+
+impl<'a> Filters<'a> {
+    fn of(f: &'a AppliedFilters) -> Self {
+        let strs = |v: &'a [String]| v.iter().map(String::as_str).collect();
+        Self(
+            strs(&f.brands),
+            strs(&f.categories),
+            strs(&f.colors),
+            strs(&f.sizes),
+            f.price.and_then(|p| p.min),
+            f.price.and_then(|p| p.max),
+        )
+    }
+
+    fn into_applied(self) -> AppliedFilters {
+        let owned = |v: Vec<&str>| v.into_iter().map(str::to_string).collect();
+        let price = PriceFilter {
+            min: self.4,
+            max: self.5,
+        };
+        AppliedFilters {
+            brands: owned(self.0),
+            categories: owned(self.1),
+            colors: owned(self.2),
+            sizes: owned(self.3),
+            price: (price != PriceFilter::default()).then_some(price),
+        }
+    }
 }
 
 /// Appends the binary body of `e` to `out`.
 pub fn encode(e: &Event, out: &mut Vec<u8>) {
     let kind = match &e.kind {
         EventKind::View { product_id } => Kind::View(product_id.as_str()),
-        EventKind::Search { query, shown } => {
-            Kind::Search(query, shown.iter().map(ProductId::as_str).collect())
+        EventKind::Search {
+            query,
+            shown,
+            filters,
+        } => {
+            let shown = shown.iter().map(ProductId::as_str).collect();
+            if filters.is_empty() {
+                Kind::Search(query, shown)
+            } else {
+                Kind::SearchFiltered(query, shown, Filters::of(filters))
+            }
         }
         EventKind::Click {
             product_id,
@@ -154,6 +214,12 @@ pub fn decode(bytes: &[u8]) -> Result<Event, CodecError> {
         Kind::Search(query, shown) => EventKind::Search {
             query: query.to_string(),
             shown: shown.into_iter().map(id).collect::<Result<_, _>>()?,
+            filters: AppliedFilters::default(),
+        },
+        Kind::SearchFiltered(query, shown, filters) => EventKind::Search {
+            query: query.to_string(),
+            shown: shown.into_iter().map(id).collect::<Result<_, _>>()?,
+            filters: filters.into_applied(),
         },
         Kind::Click(p, request_id, position) => EventKind::Click {
             product_id: id(p)?,
@@ -228,6 +294,11 @@ mod tests {
                    "session_id":"s","customer_id":"c","timestamp":-5}),
             json!({"type":"search","visitor_id":"v","query":"","shown":[]}),
             json!({"type":"search","visitor_id":"v","query":"oat milk ✓","shown":["a","b","c"]}),
+            json!({"type":"search","visitor_id":"v","query":"","shown":["a"],"filters":{
+                "brand":["Acme","Zoë 🍫"],"category":"Food > Nuts","color":"rot","size":["M","L"],
+                "price":{"min":0.5,"max":20}}}),
+            json!({"type":"search","visitor_id":"v","query":"q","filters":{"price":{"max":3}}}),
+            json!({"type":"search","visitor_id":"v","query":"q","filters":{"size":"XL"}}),
             json!({"type":"click","visitor_id":"v","product_id":"p"}),
             json!({"type":"click","visitor_id":"v","product_id":"p","request_id":"r:1:2",
                    "position":4294967295u32}),
