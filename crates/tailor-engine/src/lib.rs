@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod constraints;
 pub mod experiments;
 pub mod filter;
+pub mod filter_taste;
 pub mod giftbox;
 pub mod lists;
 pub mod models;

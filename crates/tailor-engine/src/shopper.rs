@@ -1,6 +1,7 @@
 //! What Tailor knows about one shopper: the current session, recent views, cart, purchases,
-//! hidden products, wishlists, and decayed affinities to categories and brands. Built only from
-//! events, so replaying the log rebuilds it exactly.
+//! hidden products, wishlists, decayed affinities to categories, brands and colours, and the
+//! filters the shopper keeps applying. Built only from events, so replaying the log rebuilds it
+//! exactly.
 
 use crate::catalog::{Catalog, CategoryIdx, Item};
 use crate::lists;
@@ -84,8 +85,16 @@ impl Decayed {
     pub fn at(&self, now: Millis) -> f64 {
         self.value * Self::factor(self.at, now)
     }
-    fn merge(&mut self, other: &Decayed) {
+    pub(crate) fn merge(&mut self, other: &Decayed) {
         self.add(other.value, other.at);
+    }
+    /// The value as of [`Decayed::time`].
+    pub(crate) fn value(&self) -> f64 {
+        self.value
+    }
+    /// The time the value refers to.
+    pub(crate) fn time(&self) -> Millis {
+        self.at
     }
 }
 
@@ -124,6 +133,8 @@ pub struct ShopperState {
     /// Decayed affinity per colour (lowercased), from colours picked in a configurator and
     /// the colours of wishlisted products: choices the shopper made, not pages they passed.
     pub colors: HashMap<String, Decayed>,
+    /// Filters applied to searches and category pages, with their decayed uses.
+    pub filters: crate::filter_taste::FilterTaste,
     /// Recent search queries, newest last.
     pub queries: VecDeque<String>,
     /// The last search, for crediting what follows to its query.
@@ -246,10 +257,14 @@ impl ShopperState {
                     self.preferences_at = time;
                 }
             }
-            EventKind::Search { query, .. } => {
-                self.queries.push_back(query.clone());
-                if self.queries.len() > RECENT_CAP {
-                    self.queries.pop_front();
+            EventKind::Search { query, filters, .. } => {
+                self.filters.apply(filters, time);
+                // A category page (no query) is no query to remember.
+                if !query.trim().is_empty() {
+                    self.queries.push_back(query.clone());
+                    if self.queries.len() > RECENT_CAP {
+                        self.queries.pop_front();
+                    }
                 }
             }
         }
@@ -328,6 +343,7 @@ impl ShopperState {
         for (c, d) in other.colors {
             self.colors.entry(c).or_default().merge(&d);
         }
+        self.filters.merge(other.filters);
         self.queries.extend(other.queries);
         while self.queries.len() > RECENT_CAP {
             self.queries.pop_front();

@@ -351,6 +351,12 @@ fn learn_from_search(
 ) {
     use tailor_reco::query_clicks::{Engagement, MAX_SHOWN};
     let level = match &e.kind {
+        EventKind::Search { query, .. } if query.trim().is_empty() => {
+            // A category page: nothing to learn about a query, and what follows is no
+            // answer to the previous search.
+            st.last_search = None;
+            return;
+        }
         EventKind::Search { query, shown, .. } => {
             let key = search.query_key(query);
             let shown: Vec<Item> = shown

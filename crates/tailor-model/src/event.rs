@@ -216,9 +216,11 @@ impl Event {
             Some("search") => {
                 let query = p.req_str(obj, "query");
                 let shown = p.id_list(obj, "shown");
-                let filters = obj.get("filters").map_or(Ok(AppliedFilters::default()), |v| {
-                    AppliedFilters::from_json(v, "filters")
-                });
+                let filters = obj
+                    .get("filters")
+                    .map_or(Ok(AppliedFilters::default()), |v| {
+                        AppliedFilters::from_json(v, "filters")
+                    });
                 let filters = filters
                     .map_err(|mut e| {
                         e.index = Some(index);
@@ -646,7 +648,9 @@ mod tests {
             fields(json!({"type":"search","visitor_id":"v","query":"q","shown":many})),
             ["shown"]
         );
-        let brands: Vec<String> = (0..=crate::MAX_FILTER_VALUES).map(|i| i.to_string()).collect();
+        let brands: Vec<String> = (0..=crate::MAX_FILTER_VALUES)
+            .map(|i| i.to_string())
+            .collect();
         assert_eq!(
             fields(json!({"type":"search","visitor_id":"v","query":"","filters":{"brand":brands}})),
             ["filters.brand"]

@@ -233,9 +233,15 @@ mod tests {
             json!({"price":{}}),
             json!({"in_stock":false}),
         ] {
-            assert!(AppliedFilters::from_json(&v, "f").unwrap().is_empty(), "{v}");
+            assert!(
+                AppliedFilters::from_json(&v, "f").unwrap().is_empty(),
+                "{v}"
+            );
         }
-        assert_eq!(serde_json::to_string(&AppliedFilters::default()).unwrap(), "{}");
+        assert_eq!(
+            serde_json::to_string(&AppliedFilters::default()).unwrap(),
+            "{}"
+        );
     }
 
     #[test]

@@ -624,8 +624,14 @@ fn explain(t: &Template, r: &Ranked, step: Step, diversity: f64) -> String {
         Step::Improve => "swapped in because it raised the box's total affinity".into(),
     };
     let sources: f64 = r.why.sources.iter().map(|(_, s)| s).sum();
+    // Filters the recipient keeps applying are behaviour of their own kind: named when present.
+    let filters = if r.why.filters > 0.0 {
+        format!(" + filters they keep applying {:.3}", r.why.filters)
+    } else {
+        String::new()
+    };
     let mut s = format!(
-        "{why}; score {:.3} = sources {:.3} + observed affinity {:.3} + stated preferences {:.3} + popularity {:.3}",
+        "{why}; score {:.3} = sources {:.3} + observed affinity {:.3}{filters} + stated preferences {:.3} + popularity {:.3}",
         r.score, sources, r.why.affinity, r.why.stated, r.why.popularity
     );
     if diversity < 1.0 {

@@ -5,6 +5,7 @@
 
 use super::request::{BoxRequest, SourceKind, SourceSpec};
 use crate::catalog::Item;
+use crate::filter_taste::FilterMatch;
 use crate::models::session_key;
 use crate::shopper::ShopperState;
 use crate::state::ShopState;
@@ -170,6 +171,20 @@ fn source(
                     by_trend(shop, cat.brand_members(brand), n, now, keep),
                     trust / stated as f32,
                 );
+            }
+            // Brands and categories the shopper keeps filtering by, as strong as the habit.
+            if let Some(s) = shopper.filter(|s| !s.filters.is_empty()) {
+                let habit = FilterMatch::new(&s.filters, cat, now);
+                let (brands, cats) = habit.brands_and_categories();
+                for (brand, w) in brands.into_iter().take(AFFINITY_CATEGORIES) {
+                    add(
+                        by_trend(shop, cat.brand_members(brand), n, now, keep),
+                        w as f32,
+                    );
+                }
+                for (c, w) in cats.into_iter().take(AFFINITY_CATEGORIES) {
+                    add(by_trend(shop, cat.members(c), n, now, keep), w as f32);
+                }
             }
             let mut v: Vec<_> = out.into_iter().collect();
             v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

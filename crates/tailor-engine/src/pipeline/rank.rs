@@ -1,11 +1,12 @@
 //! Ranking: one score per candidate, the sum of parts that `explain` shows one by one — what the
 //! sources said (weighted), the shopper's observed affinity to the product's categories,
-//! brand and colour, how well it matches what the shopper stated (weighted more while there is little
+//! brand and colour, the filters they keep applying that it passes, how well it matches what the shopper stated (weighted more while there is little
 //! behaviour), and a small popularity prior that breaks near-ties toward what sells.
 
 use super::request::SourceKind;
 use crate::catalog::{Catalog, CategoryIdx, Item};
 use crate::constraints::Warning;
+use crate::filter_taste::{FILTER_WEIGHT, FilterMatch};
 use crate::shopper::ShopperState;
 use crate::state::ShopState;
 use std::collections::{HashMap, HashSet};
@@ -26,6 +27,8 @@ pub struct Explanation {
     pub sources: Vec<(SourceKind, f64)>,
     /// Observed part: affinity learned from behaviour.
     pub affinity: f64,
+    /// Observed part: the filters the shopper keeps applying that this product passes.
+    pub filters: f64,
     /// Stated part: match with the shopper's soft preferences.
     pub stated: f64,
     /// Popularity part.
@@ -153,13 +156,19 @@ pub fn rank(
         .unwrap_or_default();
     let brand_aff = shopper.map(|s| s.brand_affinity(now)).unwrap_or_default();
     let color_aff = shopper.map(|s| s.color_affinity(now)).unwrap_or_default();
+    let filtered = shopper
+        .filter(|s| !s.filters.is_empty())
+        .map(|s| FilterMatch::new(&s.filters, &shop.catalog, now))
+        .unwrap_or_default();
     let top_pop = shop.models.top_trending(now).max(f64::MIN_POSITIVE);
     let mut out: Vec<Ranked> = cands
         .into_iter()
         .map(|(item, sources)| {
             let mut affinity = 0.0;
             let mut stated_part = 0.0;
+            let mut filter_part = 0.0;
             if let Some(p) = shop.catalog.product(item) {
+                filter_part = FILTER_WEIGHT * filtered.score(&shop.catalog, item, p);
                 stated_part = stated_weight * stated.score(&shop.catalog, item, p);
                 // The deepest matching category counts; a shopper who likes "Food > Nuts" likes
                 // nuts more than food in general.
@@ -183,6 +192,7 @@ pub fn rank(
             }
             let why = Explanation {
                 affinity: AFFINITY_WEIGHT * affinity,
+                filters: filter_part,
                 stated: stated_part,
                 popularity: POPULARITY_WEIGHT
                     * shop.models.trending.score(item, Scope::Global, now)
@@ -192,6 +202,7 @@ pub fn rank(
             };
             let score = why.sources.iter().map(|(_, s)| s).sum::<f64>()
                 + why.affinity
+                + why.filters
                 + why.stated
                 + why.popularity;
             Ranked {

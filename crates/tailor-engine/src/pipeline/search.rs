@@ -136,6 +136,12 @@ fn flag(o: &Map<String, Value>, f: &str, default: bool) -> Result<bool, FieldErr
 fn strings(v: &Value, path: &str) -> Result<Vec<String>, FieldError> {
     let list: Vec<&Value> = match v {
         Value::String(_) => vec![v],
+        Value::Array(a) if a.len() > tailor_model::MAX_FILTER_VALUES => {
+            return Err(err(
+                path,
+                format!("more than {} values", tailor_model::MAX_FILTER_VALUES),
+            ));
+        }
         Value::Array(a) => a.iter().collect(),
         _ => return Err(err(path, "must be a string or a list of strings")),
     };
