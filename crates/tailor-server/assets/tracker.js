@@ -396,12 +396,28 @@
     return personal('/recommendations', req, 'recommendations');
   }
 
+  // Whether a search's `filters` hold anything the shopper chose (in_stock is no taste).
+  function chosenFilters(f) {
+    if (!f || typeof f !== 'object') return false;
+    for (var k in f) {
+      if (!Object.prototype.hasOwnProperty.call(f, k) || k === 'in_stock') continue;
+      var v = f[k];
+      if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && !v.length)) return true;
+    }
+    return false;
+  }
+
   // POST /v1/search for this visitor (no `query`: a category page). What it showed is recorded
-  // as a `search` event, so Tailor learns what shoppers pick for each query.
+  // as a `search` event, so Tailor learns what shoppers pick for each query, and with the
+  // filters applied, so a filter used again and again becomes a taste. A category page is
+  // recorded (with an empty query) when it was filtered.
   function search(req) {
     return personal('/search', req, 'search').then(function (res) {
-      if (req && req.query && req.track !== false) {
-        track('search', { query: String(req.query), shown: res.items.map(function (it) { return it.product_id; }) });
+      var filtered = req && chosenFilters(req.filters);
+      if (req && req.track !== false && (req.query || filtered)) {
+        var ev = { query: String(req.query || ''), shown: res.items.map(function (it) { return it.product_id; }) };
+        if (filtered) ev.filters = req.filters;
+        track('search', ev);
       }
       return res;
     });

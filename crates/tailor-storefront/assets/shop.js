@@ -15,6 +15,7 @@
     trending: 'trending',
     bestsellers: 'best seller',
     affinity: 'matches your tastes',
+    filters: 'matches filters you keep using',
     recently_viewed: 'you viewed it',
     recently_bought: 'you bought it',
     query_clicks: 'shoppers chose it for this search'
@@ -102,7 +103,8 @@
     if (!item.explain) return '';
     var best = '', top = WHY_MIN, s = item.explain.sources || {};
     for (var k in s) if (k !== 'text_match' && s[k] > top) { top = s[k]; best = k; }
-    if (item.explain.affinity > top) best = 'affinity';
+    if (item.explain.affinity > top) { top = item.explain.affinity; best = 'affinity'; }
+    if (item.explain.filters > top) best = 'filters';
     return SOURCE_LABELS[best] || '';
   }
   // One product card; `item` is a product or a recommendation item (which carries tracking).
@@ -691,6 +693,7 @@
           return (SOURCE_LABELS[k] || k) + ' ' + e.sources[k].toFixed(2);
         });
         if (e.affinity) parts.push('your tastes ' + e.affinity.toFixed(2));
+        if (e.filters) parts.push('filters you keep using ' + e.filters.toFixed(2));
         if (e.stated) parts.push('your stated preferences ' + e.stated.toFixed(2));
         if (e.popularity) parts.push('popularity ' + e.popularity.toFixed(2));
         return h('li', {}, [it.title, h('small', { text: parts.join(' · ') + ' = ' + (e.total || it.score).toFixed(2) })]);
@@ -728,6 +731,13 @@
         body.appendChild(cats);
         body.appendChild(h('h3', { text: 'Favourite brands' }));
         body.appendChild(bars(prof && prof.brand_affinity, 'Brand affinity'));
+        // Observed too, but from what the shopper filters by: strength 0.2 after one use.
+        body.appendChild(h('h3', { text: 'Filters you keep using' }));
+        var habits = bars(((prof && prof.filter_affinity) || []).map(function (f) {
+          return { name: f.field + ': ' + f.value + ' (' + f.uses.toFixed(1) + '×)', weight: f.strength };
+        }), 'Filter affinity');
+        habits.id = 'panel-filters';
+        body.appendChild(habits);
         body.appendChild(h('h3', { text: 'Stated preferences' }));
         var sp = (prof && prof.preferences) || {};
         var stated = [];

@@ -237,7 +237,9 @@
           var li = el('li', (i.title || i.product_id) + ' — score ' + fmt(i.score));
           var e = i.explain || {};
           var parts = Object.keys(e.sources || {}).map(function (k) { return k + ' ' + fmt(e.sources[k]); });
-          parts.push('affinity ' + fmt(e.affinity), 'stated ' + fmt(e.stated), 'popularity ' + fmt(e.popularity));
+          parts.push('affinity ' + fmt(e.affinity));
+          if (e.filters) parts.push('filters used often ' + fmt(e.filters));
+          parts.push('stated ' + fmt(e.stated), 'popularity ' + fmt(e.popularity));
           (e.rules || []).forEach(function (x) { parts.push(x.action + ' by rule ' + x.rule); });
           li.appendChild(el('div', parts.join(' · '), 'why'));
           ol.appendChild(li);
