@@ -465,3 +465,173 @@ async fn hard_constraints_hold_in_results_and_counts() {
     let out = search(&s, json!({"query": "hammer", "visitor_id": "v9"})).await;
     assert!(!ids(&out).contains(&"h1".to_string()), "{out}");
 }
+
+/// Position of the first item of `brand` in a list answer, `len` when absent.
+fn brand_rank(items: &Value, brand: &str) -> usize {
+    let items = items.as_array().unwrap();
+    items
+        .iter()
+        .position(|i| i["brand"] == brand)
+        .unwrap_or(items.len())
+}
+
+/// The `filters` part of the first item of `brand` (0 when it has none).
+fn filter_part(items: &Value, brand: &str) -> f64 {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["brand"] == brand)
+        .and_then(|i| i["explain"]["filters"].as_f64())
+        .unwrap_or(0.0)
+}
+
+async fn for_you(s: &common::Server, visitor: &str) -> Value {
+    let (st, out) = s
+        .post(
+            "/v1/recommendations",
+            None,
+            json!({"visitor_id": visitor, "explain": true,
+                   "boxes": [{"name": "home", "preset": "for_you", "count": 12}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{out}");
+    out["boxes"][0]["items"].clone()
+}
+
+fn filtered(visitor: &str, brand: &str, n: i64) -> Value {
+    // A category page filtered by brand, an hour apart (another session) each time, ending now:
+    // uses decay with time like every behaviour signal.
+    let at = tailor_model::now_millis() - (3 - n) * 3_600_000;
+    json!({"type": "search", "visitor_id": visitor, "query": "", "timestamp": at,
+           "filters": {"brand": [brand, brand.to_uppercase()], "category": "Tools > Drills", "in_stock": true}})
+}
+
+#[tokio::test]
+async fn a_brand_filtered_again_and_again_lifts_it_when_no_longer_filtered() {
+    let s = shop().await;
+    let q = json!({"query": "drill", "visitor_id": "vf", "explain": true});
+    let plain = search(&s, q.clone()).await;
+    let last = plain["items"].as_array().unwrap().last().unwrap()["brand"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = brand_rank(&plain["items"], &last);
+    let recs_before = for_you(&s, "vf").await;
+    assert!(before > 0 && brand_rank(&recs_before, &last) > 0);
+    assert_eq!(filter_part(&plain["items"], &last), 0.0);
+
+    // One use is weak.
+    let (st, out) = s
+        .post(
+            "/v1/events",
+            None,
+            json!({"events": [filtered("vf", &last, 0)]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{out}");
+    let once = filter_part(&search(&s, q.clone()).await["items"], &last);
+    assert!(once > 0.0, "one use counts a little");
+    // Three uses, across sessions, are clear: the brand rises in an unfiltered search and in
+    // for_you, and `explain` names the signal apart from `affinity` and `stated`.
+    let events = json!({"events": [filtered("vf", &last, 1), filtered("vf", &last, 2)]});
+    let (st, out) = s.post("/v1/events", None, events).await;
+    assert_eq!(st, StatusCode::OK, "{out}");
+    let after = search(&s, q.clone()).await;
+    let thrice = filter_part(&after["items"], &last);
+    assert!(thrice > 3.0 * once, "{once} then {thrice}");
+    assert!(brand_rank(&after["items"], &last) < before, "{after}");
+    for item in after["items"].as_array().unwrap() {
+        let e = &item["explain"];
+        let parts: f64 = e["sources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum::<f64>()
+            + e["affinity"].as_f64().unwrap()
+            + e["filters"].as_f64().unwrap_or(0.0)
+            + e["stated"].as_f64().unwrap()
+            + e["popularity"].as_f64().unwrap();
+        assert!((parts - item["score"].as_f64().unwrap()).abs() < 1e-9);
+        assert_eq!(e["stated"], 0.0, "nothing was stated");
+    }
+    let recs = for_you(&s, "vf").await;
+    assert_eq!(brand_rank(&recs, &last), 0, "{recs}");
+    assert!((filter_part(&recs, &last) - thrice).abs() < 1e-6);
+    // Someone who never filtered sees the plain order.
+    assert_eq!(
+        ids(&search(&s, json!({"query": "drill", "visitor_id": "other"})).await),
+        ids(&plain)
+    );
+    // The profile shows the habit (duplicates in one filter counted once), with its strength.
+    let (_, profile) = s.get("/v1/visitors/vf", None).await;
+    let habit = &profile["filter_affinity"];
+    let brand = habit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "brand")
+        .unwrap_or_else(|| panic!("{profile}"));
+    assert_eq!(brand["value"], last.to_lowercase());
+    let uses = brand["uses"].as_f64().unwrap();
+    assert!(uses > 2.9 && uses <= 3.0, "{brand}");
+    assert!(
+        profile["recent_queries"].as_array().unwrap().is_empty(),
+        "a category page is no query"
+    );
+
+    // The filters are in the durable log: a restart replays them to the same scores.
+    let s = s.restart().await;
+    let replayed = search(&s, q).await;
+    assert_eq!(ids(&replayed), ids(&after));
+    // (The clock moved on a little since, and uses decay with it.)
+    assert!((filter_part(&replayed["items"], &last) - thrice).abs() < 1e-6);
+}
+
+#[tokio::test]
+async fn filters_in_events_are_checked_like_search_filters() {
+    let s = shop().await;
+    let many: Vec<String> = (0..=tailor_model::MAX_FILTER_VALUES)
+        .map(|i| format!("b{i}"))
+        .collect();
+    for (filters, field) in [
+        (json!({"flavour": "x"}), "filters.flavour"),
+        (json!({"brand": many}), "filters.brand"),
+        (json!({"brand": ["ok", ""]}), "filters.brand[1]"),
+        (json!({"price": {"min": 9, "max": 1}}), "filters.price"),
+        (json!("Bosch"), "filters"),
+    ] {
+        let ev = json!({"type": "search", "visitor_id": "v", "query": "", "filters": filters});
+        let (st, e) = s
+            .post(
+                "/v1/events",
+                None,
+                json!({"events": [{"type": "view", "visitor_id": "v", "product_id": "d1"}, ev]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{filters}: {e}");
+        assert_eq!(e["errors"][0]["index"], 1, "{e}");
+        assert_eq!(e["errors"][0]["field"], field, "{e}");
+    }
+    // The same bound holds for a search's own filters.
+    let (st, e) = s
+        .post("/v1/search", None, json!({"filters": {"brand": many}}))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"]["field"], "filters.brand");
+    // Empty filters and unicode values are fine, and an empty filter teaches nothing.
+    let evs = json!({"events": [
+        {"type": "search", "visitor_id": "u", "query": "drill", "filters": {}},
+        {"type": "search", "visitor_id": "u", "query": "", "filters": {"brand": [], "price": {}}},
+        {"type": "search", "visitor_id": "u", "query": "", "filters": {"brand": "Café 抹茶 😀"}}]});
+    let (st, out) = s.post("/v1/events", None, evs).await;
+    assert_eq!(st, StatusCode::OK, "{out}");
+    let (_, profile) = s.get("/v1/visitors/u", None).await;
+    assert_eq!(
+        profile["filter_affinity"].as_array().unwrap().len(),
+        1,
+        "{profile}"
+    );
+    assert_eq!(profile["filter_affinity"][0]["value"], "café 抹茶 😀");
+}
