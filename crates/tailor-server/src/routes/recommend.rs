@@ -116,6 +116,10 @@ fn explain_json(r: &Ranked) -> Value {
         .collect();
     let mut v = json!({"sources": sources, "affinity": r.why.affinity, "stated": r.why.stated,
            "popularity": r.why.popularity, "total": r.score});
+    // Observed, like `affinity`, but its own signal: filters the shopper keeps applying.
+    if r.why.filters > 0.0 {
+        v["filters"] = json!(r.why.filters);
+    }
     if !r.why.rules.is_empty() {
         v["rules"] = r
             .why

@@ -37,6 +37,11 @@ pub fn profile_json(shop: &ShopState, s: &ShopperState) -> Value {
         "wishlists": s.wishlists.iter().map(|(n, l)| json!({"name": tailor_model::lists::display_name(n), "products": l.items.iter().map(id).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         "category_affinity": top(s.category_affinity(now).into_iter().map(|(c, w)| (cat.category_name(c).to_string(), w))),
         "brand_affinity": top(s.brand_affinity(now)),
+        // Observed too: the filters this shopper keeps applying, with their decayed uses and
+        // the strength (0 to 1) the ranker gives them.
+        "filter_affinity": s.filters.uses(now).into_iter().take(TOP_AFFINITIES).map(|(field, value, uses)| {
+            json!({"field": field, "value": value, "uses": uses, "strength": tailor_engine::filter_taste::strength(uses)})
+        }).collect::<Vec<_>>(),
         "recent_queries": s.queries,
         "preferences": s.preferences,
         "events": s.events,
