@@ -212,21 +212,26 @@ impl FilterMatch {
             && self.prices.is_empty()
     }
 
-    /// Brands and categories with their strength, for the affinity source's candidates.
-    pub fn brands_and_categories(&self) -> (Vec<(&str, f64)>, Vec<(CategoryIdx, f64)>) {
+    /// Filtered brands with their strength, strongest first (for the affinity source).
+    pub fn brands(&self) -> Vec<(&str, f64)> {
         let mut b: Vec<(&str, f64)> = self
             .brands
             .iter()
             .map(|(k, &u)| (k.as_str(), strength(u)))
             .collect();
         b.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(y.0)));
+        b
+    }
+
+    /// Filtered categories with their strength, strongest first (for the affinity source).
+    pub fn categories(&self) -> Vec<(CategoryIdx, f64)> {
         let mut c: Vec<(CategoryIdx, f64)> = self
             .categories
             .iter()
             .map(|(&k, &u)| (k, strength(u)))
             .collect();
         c.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-        (b, c)
+        c
     }
 
     /// The summed strength, over dimensions, of the filters `p` would pass (at most
@@ -344,7 +349,7 @@ mod tests {
             FILTER_MAX_STRENGTH
         );
         assert_eq!(m.score(&cat, other, cat.product(other).unwrap()), 0.0);
-        let (brands, cats) = m.brands_and_categories();
+        let (brands, cats) = (m.brands(), m.categories());
         assert_eq!(brands[0].0, "zoë");
         assert_eq!(cats.len(), 1);
         assert_eq!(cat.category_name(cats[0].0), "Home");

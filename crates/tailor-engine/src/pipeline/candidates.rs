@@ -175,7 +175,7 @@ fn source(
             // Brands and categories the shopper keeps filtering by, as strong as the habit.
             if let Some(s) = shopper.filter(|s| !s.filters.is_empty()) {
                 let habit = FilterMatch::new(&s.filters, cat, now);
-                let (brands, cats) = habit.brands_and_categories();
+                let (brands, cats) = (habit.brands(), habit.categories());
                 for (brand, w) in brands.into_iter().take(AFFINITY_CATEGORIES) {
                     add(
                         by_trend(shop, cat.brand_members(brand), n, now, keep),
