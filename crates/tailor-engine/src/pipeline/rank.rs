@@ -1,7 +1,8 @@
 //! Ranking: one score per candidate, the sum of parts that `explain` shows one by one — what the
 //! sources said (weighted), the shopper's observed affinity to the product's categories,
-//! brand and colour, the filters they keep applying that it passes, how well it matches what the shopper stated (weighted more while there is little
-//! behaviour), and a small popularity prior that breaks near-ties toward what sells.
+//! brand and colour, the filters they keep applying that it passes, how well it matches what
+//! the shopper stated (weighted more while there is little behaviour), and a small popularity
+//! prior that breaks near-ties toward what sells.
 
 use super::request::SourceKind;
 use crate::catalog::{Catalog, CategoryIdx, Item};
