@@ -8,6 +8,9 @@ use tailor_eval::search::{PAIR_GAP, SearchArgs, prepare};
 use tailor_search::forest::{ForestOptions, fit_lambdamart};
 use tailor_search::rank::{FitOptions, Judged, NUM_FEATURES, fit_pairwise};
 
+/// Fits a model on one fold and returns its scorer.
+type Fit = dyn Fn(&[Vec<Judged>]) -> Box<dyn Fn(&Judged) -> f32>;
+
 fn pair_acc(qs: &[Vec<Judged>], score: impl Fn(&Judged) -> f32) -> (f64, f64) {
     let (mut hit, mut all) = (0.0, 0.0);
     for q in qs {
@@ -128,7 +131,7 @@ fn main() {
             }
         }
     }
-    let run = |name: &str, fit: &dyn Fn(&[Vec<Judged>]) -> Box<dyn Fn(&Judged) -> f32>| {
+    let run = |name: &str, fit: &Fit| {
         let t = std::time::Instant::now();
         let (mut hit, mut all) = (0.0, 0.0);
         for k in 0..2 {
@@ -159,7 +162,7 @@ fn main() {
                 steps: v[2] as usize,
                 learning_rate: v[3],
             };
-            run(&format!("linear {l}"), &|train| {
+            run(&format!("linear {l}"), &move |train| {
                 let r = fit_pairwise(train, opts);
                 Box::new(move |j| r.score(&j.features))
             });
@@ -175,10 +178,9 @@ fn main() {
             l2: v[4],
             min_gap: v.get(6).copied().unwrap_or(0.5),
             bins: v.get(7).map_or(64, |&b| b as usize),
-            ..ForestOptions::default()
         };
         let with_linear = v.get(5).is_some_and(|&b| b > 0.0);
-        run(&format!("forest {c}"), &|train| {
+        run(&format!("forest {c}"), &move |train| {
             let lin = if with_linear {
                 Some(fit_pairwise(train, FitOptions::default()))
             } else {
