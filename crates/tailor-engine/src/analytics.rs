@@ -255,19 +255,31 @@ impl Analytics {
         if row.total == Some(0) {
             l.zero_results += 1;
         }
-        let mut items = Vec::with_capacity(row.items.len());
+        let mut items: Vec<(ProductId, Arc<str>)> = Vec::with_capacity(row.items.len());
+        // Impressions per source first: a list's items mostly share one or two sources, so
+        // the cell table is probed once per source, not once per item.
+        let mut per_source: Vec<(Arc<str>, u64)> = Vec::new();
         for (p, source) in &row.items {
-            let source = self.name(source);
+            let source = match items.last() {
+                Some((_, last)) if **last == **source => Arc::clone(last),
+                _ => self.name(source),
+            };
+            match per_source.iter_mut().find(|(s, _)| *s == source) {
+                Some((_, n)) => *n += 1,
+                None => per_source.push((source.clone(), 1)),
+            }
+            items.push((p.clone(), source));
+        }
+        for (source, n) in per_source {
             self.cells
                 .entry(CellKey {
                     day,
                     widget: widget.clone(),
-                    source: source.clone(),
+                    source,
                     query: query.clone(),
                 })
                 .or_default()
-                .impressions += 1;
-            items.push((p.clone(), source));
+                .impressions += n;
         }
         if let Some((exp, arm)) = row.arm.as_deref().and_then(|a| a.split_once(':')) {
             let unit = match (&row.customer_id, &row.visitor_id) {

@@ -998,6 +998,14 @@ pub fn run(args: &ReplenishmentArgs) -> Result<Report, EvalError> {
         |x| within(x.product_median, x.test_day),
     );
     let tm = timing_metrics(&pairs, |x| x.tailor, |x| reminder_score(x, ab) >= threshold);
+    // The same scores read at each baseline's recall on this split: a point on tailor's
+    // precision-recall curve, so precision is compared at equal recall. The deployable
+    // threshold stays the validation one (the `tailor` row).
+    let at_recall = |recall: f64| {
+        let t = threshold_for_recall(&pairs, recall, |x| reminder_score(x, ab));
+        timing_metrics(&pairs, |x| x.tailor, |x| reminder_score(x, ab) >= t)
+    };
+    let (tum, tpm) = (at_recall(um[3]), at_recall(pm[3]));
     let timing = |row: Row, m: [f64; 4]| {
         row.metric("MAE_days", m[0])
             .metric("MedAE_days", m[1])
@@ -1013,6 +1021,17 @@ pub fn run(args: &ReplenishmentArgs) -> Result<Report, EvalError> {
     report.rows.push(timing(Row::new("user-median-gap"), um));
     report.rows.push(timing(Row::new("product-median-gap"), pm));
     report.rows.push(timing(ours.row(Row::new("tailor")), tm));
+    let curve_point = |name: &str, m: [f64; 4]| {
+        Row::new(name)
+            .metric("precision", m[2])
+            .metric("recall", m[3])
+    };
+    report
+        .rows
+        .push(curve_point("tailor@user-median-gap-recall", tum));
+    report
+        .rows
+        .push(curve_point("tailor@product-median-gap-recall", tpm));
 
     let bought = pairs.iter().filter(|x| x.bought).count();
     let n_orders: usize = h.users.iter().map(Vec::len).sum();
@@ -1061,6 +1080,11 @@ pub fn run(args: &ReplenishmentArgs) -> Result<Report, EvalError> {
         "reminders: baselines flag a predicted day within +/-{REMINDER_DAYS} days of the test day; tailor flags tifu_weight^{} * P(purchase within +/-{REMINDER_DAYS} days)^{} >= {threshold:.4}, exponents and threshold chosen on validation where its recall equals user-median-gap's ({:.4}; validation precision {:.4} vs {:.4})",
         ab.0, ab.1, valid_base[3], valid_precision, valid_base[2]
     ));
+    report.notes.push(format!(
+        "equal recall: the tailor@...-recall rows read the same reminder score at the threshold where its recall on this split equals that baseline's (a point on its precision-recall curve; only the threshold is read off this split, nothing is fitted): precision {:.4} vs user-median-gap {:.4} ({:.2}x) at recall {:.4} vs {:.4}; {:.4} vs product-median-gap {:.4} ({:.2}x) at recall {:.4} vs {:.4}",
+        tum[2], um[2], tum[2] / um[2].max(1e-12), tum[3], um[3],
+        tpm[2], pm[2], tpm[2] / pm[2].max(1e-12), tpm[3], pm[3]
+    ));
     Ok(report)
 }
 
@@ -1087,6 +1111,36 @@ mod tests {
             let e = load_dunnhumby(dir.path()).unwrap_err().to_string();
             assert!(e.contains("basket_id"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn equal_recall_threshold_flags_that_share_of_bought_pairs() {
+        let pair = |chance: f64, bought: bool| Pair {
+            user_median: 0.0,
+            product_median: 0.0,
+            tailor: 0.0,
+            chance,
+            own: 1.0,
+            test_day: 0.0,
+            bought,
+        };
+        let pairs = [
+            pair(0.9, true),
+            pair(0.8, false),
+            pair(0.7, true),
+            pair(0.6, false),
+            pair(0.5, true),
+            pair(0.1, true),
+        ];
+        let score = |x: &Pair| reminder_score(x, (0.0, 1.0));
+        let t = threshold_for_recall(&pairs, 0.5, score);
+        assert_eq!(t, 0.7);
+        let m = timing_metrics(&pairs, |x| x.tailor, |x| score(x) >= t);
+        assert_eq!(m[3], 0.5, "recall");
+        assert!((m[2] - 2.0 / 3.0).abs() < 1e-12, "precision {}", m[2]);
+        // Recall 0 still flags the best bought pair; recall 1 flags every pair.
+        assert_eq!(threshold_for_recall(&pairs, 0.0, score), 0.9);
+        assert_eq!(threshold_for_recall(&pairs, 1.0, score), 0.1);
     }
 
     #[test]

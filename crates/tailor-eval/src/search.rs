@@ -323,8 +323,47 @@ fn engine(path: &Path) -> impl Fn(tailor_search::SearchError) -> EvalError + '_ 
     }
 }
 
-/// Runs the whole protocol.
-pub fn run(args: &SearchArgs) -> Result<Report, EvalError> {
+/// The data, the tailor-search index of every product and the features of every judged product
+/// of the sampled queries: what every row and every fit starts from.
+pub struct Prepared {
+    /// The file.
+    pub data: Judgements,
+    /// Product ids, by product index.
+    pub ids: Vec<ProductId>,
+    /// Indices into `data.queries` of the sampled queries.
+    pub queries: Vec<usize>,
+    /// The index of all products.
+    pub index: SearchIndex,
+    /// Features of each sampled query's judged products, in `judged` order.
+    pub pools: Vec<Vec<[f32; NUM_FEATURES]>>,
+    /// Seconds to build the index.
+    pub index_secs: f64,
+}
+
+impl Prepared {
+    /// The sampled queries of one half with their judged features and labels.
+    pub fn judged(&self, tuning: bool) -> Vec<Vec<Judged>> {
+        self.queries
+            .iter()
+            .zip(&self.pools)
+            .map(|(&q, feats)| (&self.data.queries[q], feats))
+            .filter(|(q, _)| q.tuning == tuning)
+            .map(|(q, feats)| {
+                q.judged
+                    .iter()
+                    .zip(feats)
+                    .map(|(&(_, label), f)| Judged {
+                        features: *f,
+                        label,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Reads the file, indexes every product and computes the judged products' features.
+pub fn prepare(args: &SearchArgs) -> Result<Prepared, EvalError> {
     let path = args.data.as_path();
     let data = read_judgements(path)?;
     let ids: Vec<ProductId> = data
@@ -332,13 +371,9 @@ pub fn run(args: &SearchArgs) -> Result<Report, EvalError> {
         .iter()
         .map(|(uid, _)| product_id(uid, path))
         .collect::<Result<_, _>>()?;
-    let queries: Vec<&JudgedQuery> = data
-        .queries
-        .iter()
-        .filter(|q| sampled(&q.text, args.sample_below))
+    let queries: Vec<usize> = (0..data.queries.len())
+        .filter(|&q| sampled(&data.queries[q].text, args.sample_below))
         .collect();
-
-    let bm25 = Bm25::new(data.products.iter().map(|(_, t)| t.as_str()));
     let started = Instant::now();
     let index = SearchIndex::new(SearchConfig::default()).map_err(engine(path))?;
     for (id, (_, title)) in ids.iter().zip(&data.products) {
@@ -348,32 +383,46 @@ pub fn run(args: &SearchArgs) -> Result<Report, EvalError> {
     }
     index.refresh().map_err(engine(path))?;
     let index_secs = started.elapsed().as_secs_f64();
-
-    // Features of every judged product, once; each ranker is then a dot product.
-    let mut pools: Vec<Vec<[f32; NUM_FEATURES]>> = Vec::with_capacity(queries.len());
-    for q in &queries {
-        let pool: Vec<ProductId> = q
+    // Features of every judged product, once; each ranker is then a function of them.
+    let mut pools = Vec::with_capacity(queries.len());
+    for &q in &queries {
+        let pool: Vec<ProductId> = data.queries[q]
             .judged
             .iter()
             .map(|&(p, _)| ids[p as usize].clone())
             .collect();
-        pools.push(index.pool_features(&q.text, &pool).map_err(engine(path))?);
+        pools.push(
+            index
+                .pool_features(&data.queries[q].text, &pool)
+                .map_err(engine(path))?,
+        );
     }
-    let training: Vec<Vec<Judged>> = queries
-        .iter()
-        .zip(&pools)
-        .filter(|(q, _)| q.tuning)
-        .map(|(q, feats)| {
-            q.judged
-                .iter()
-                .zip(feats)
-                .map(|(&(_, label), f)| Judged {
-                    features: *f,
-                    label,
-                })
-                .collect()
-        })
-        .collect();
+    Ok(Prepared {
+        data,
+        ids,
+        queries,
+        index,
+        pools,
+        index_secs,
+    })
+}
+
+/// Runs the whole protocol.
+pub fn run(args: &SearchArgs) -> Result<Report, EvalError> {
+    let path = args.data.as_path();
+    let prepared = prepare(args)?;
+    let Prepared {
+        data,
+        ids,
+        index,
+        pools,
+        index_secs,
+        ..
+    } = &prepared;
+    let index_secs = *index_secs;
+    let queries: Vec<&JudgedQuery> = prepared.queries.iter().map(|&q| &data.queries[q]).collect();
+    let bm25 = Bm25::new(data.products.iter().map(|(_, t)| t.as_str()));
+    let training = prepared.judged(true);
     let refit = fit_pairwise(&training, FitOptions::default());
     let shipped = Ranker::default();
     let mut text_only = Ranker {
@@ -411,7 +460,7 @@ pub fn run(args: &SearchArgs) -> Result<Report, EvalError> {
 
         let mut m = Metrics::default();
         let mut lat = Vec::new();
-        for (q, feats) in queries.iter().zip(&pools).filter(|(q, _)| in_half(q)) {
+        for (q, feats) in queries.iter().zip(pools).filter(|(q, _)| in_half(q)) {
             let s: Vec<f32> = feats.iter().map(|f| shipped.score(f)).collect();
             m.add(&labels_of(q), &s);
             let mut sq = SearchQuery::new(q.text.clone());
@@ -432,7 +481,7 @@ pub fn run(args: &SearchArgs) -> Result<Report, EvalError> {
 
         for (name, ranker) in [("tailor-refit", &refit), ("tailor-bm25f", &text_only)] {
             let mut m = Metrics::default();
-            for (q, feats) in queries.iter().zip(&pools).filter(|(q, _)| in_half(q)) {
+            for (q, feats) in queries.iter().zip(pools).filter(|(q, _)| in_half(q)) {
                 let s: Vec<f32> = feats.iter().map(|f| ranker.score(f)).collect();
                 m.add(&labels_of(q), &s);
             }

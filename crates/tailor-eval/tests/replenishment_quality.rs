@@ -1,5 +1,6 @@
 //! CI regression on real data: `tailor eval replenishment` on instacart-sample. In the same run,
 //! tailor's timing MAE must stay below the user-median-gap baseline's (and the product one's), its
+//! reminder precision at each baseline's recall 1.5 times the baseline's, its
 //! Recall@10 at or above TIFU-KNN's, and the baselines must reproduce the independent check
 //! (P-TopFreq Recall@10 0.349 / NDCG@10 0.435, G-TopFreq Recall@10 0.070, timing MAE 25.9 and
 //! 23.7 days over 3,566 repeat pairs). Deterministic. Skips, passing, where the data is absent.
@@ -61,5 +62,11 @@ fn tailor_beats_the_baselines_on_instacart_sample() {
             mae < theirs,
             "tailor MAE {mae:.2} >= {baseline} {theirs:.2}"
         );
+        // Reminder precision at the baseline's recall: at least 1.5 times the baseline's.
+        let row = format!("tailor@{baseline}-recall");
+        let (p, r) = (get(&row, "precision"), get(&row, "recall"));
+        let (bp, br) = (get(baseline, "precision"), get(baseline, "recall"));
+        assert!((r - br).abs() < 0.001, "{row}: recall {r:.4} vs {br:.4}");
+        assert!(p >= 1.5 * bp, "{row}: precision {p:.4} < 1.5 x {bp:.4}");
     }
 }

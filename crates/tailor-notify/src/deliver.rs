@@ -2,7 +2,7 @@
 //! (consent, quiet hours, nothing bought since), and sends them over SMTP. A failed attempt is
 //! retried with exponential backoff; a permanent refusal or too many attempts gives up.
 
-use crate::reminders::{KIND, settings_of};
+use crate::reminders::{KIND, settings_of, without_items};
 use crate::{Clock, NotifyError};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
@@ -98,27 +98,33 @@ impl Deliverer {
         }
     }
 
-    /// Whether a reminded item was bought after the message was queued.
-    fn bought_since_queued(&self, m: &OutboxMessage) -> bool {
+    /// The reminded items bought after the message was queued.
+    fn bought_since_queued(&self, m: &OutboxMessage) -> Vec<String> {
         let Ok(c) = CustomerId::new(m.message.shopper.clone()) else {
-            return false;
+            return Vec::new();
         };
         let state = self.engine.shop(&m.shop);
         let st = state.read();
         let Some(buyer) = st.shopper(None, Some(&c)).and_then(|s| s.buyer) else {
-            return false;
+            return Vec::new();
         };
-        m.message.payload["items"].as_array().is_some_and(|items| {
-            items.iter().filter_map(Value::as_str).any(|id| {
+        let items = m.message.payload["items"].as_array();
+        items
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|id| {
                 st.catalog
                     .item(id)
                     .is_some_and(|i| st.models.replenish.bought_since(buyer, i, m.created_at))
             })
-        })
+            .map(str::to_string)
+            .collect()
     }
 
-    /// Why a claimed message must not go out now, if it must not.
-    fn hold(&self, m: &OutboxMessage, now: Millis) -> Result<Option<Delivery>, NotifyError> {
+    /// Why a claimed message must not go out now, if it must not. A reminder some of whose
+    /// items were bought since it was queued is revised (stored and sent) without them.
+    fn hold(&self, m: &mut OutboxMessage, now: Millis) -> Result<Option<Delivery>, NotifyError> {
         let consent = self
             .store
             .contact(&m.shop, &m.message.shopper)?
@@ -126,13 +132,29 @@ impl Deliverer {
         if !consent {
             return Ok(Some(Delivery::Suppressed("no consent".into())));
         }
-        if m.message.kind == KIND && self.bought_since_queued(m) {
-            return Ok(Some(Delivery::Suppressed("bought in the meantime".into())));
-        }
         let s = settings_of(self.store.as_ref(), &m.shop, &self.defaults)?;
         let at = s.after_quiet(now);
         if at > now {
             return Ok(Some(Delivery::Deferred { at }));
+        }
+        if m.message.kind == KIND {
+            let bought = self.bought_since_queued(m);
+            if !bought.is_empty() {
+                let bought: Vec<&str> = bought.iter().map(String::as_str).collect();
+                let revised = {
+                    let state = self.engine.shop(&m.shop);
+                    let st = state.read();
+                    without_items(&st, &s, &m.message, &bought)?
+                };
+                let Some(r) = revised else {
+                    return Ok(Some(Delivery::Suppressed("bought in the meantime".into())));
+                };
+                self.store.outbox_revise(m.id, &r)?;
+                m.message.subject = r.subject;
+                m.message.html = r.html;
+                m.message.text = r.text;
+                m.message.payload = r.payload;
+            }
         }
         Ok(None)
     }
@@ -178,8 +200,8 @@ impl Deliverer {
         let mut stats = DeliveryStats::default();
         let now = self.clock.now();
         let batch = self.store.outbox_claim(now, LEASE_MS, BATCH)?;
-        for m in batch {
-            let outcome = match self.hold(&m, now)? {
+        for mut m in batch {
+            let outcome = match self.hold(&mut m, now)? {
                 Some(d) => d,
                 None => match self.build(&m) {
                     Err(e) => Delivery::Failed(e),

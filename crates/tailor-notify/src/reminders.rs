@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tailor_engine::replenish::{DAY_MS, DueItem, reminders_between};
 use tailor_engine::{Engine, RecRequest, ShopState, recommend};
 use tailor_model::{CustomerId, Millis, ShopId};
-use tailor_store::{MessageStatus, NewMessage, OutboxMessage, Store};
+use tailor_store::{MessageStatus, NewMessage, OutboxMessage, Revision, Store};
 
 /// The outbox kind of a replenishment reminder.
 pub const KIND: &str = "replenishment";
@@ -96,11 +96,15 @@ pub fn compose(
     token: &str,
 ) -> Result<(render::Reminder, Value), NotifyError> {
     let request = format!("m{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let due: Vec<(&DueItem, u32)> = due
+        .iter()
+        .filter(|d| shop.catalog.product(d.item).is_some())
+        .map(|d| (d, (d.due.day - d.due.last).round().max(1.0) as u32))
+        .collect();
     let due_lines: Vec<Line> = due
         .iter()
         .enumerate()
-        .filter_map(|(pos, d)| {
-            let cycle = (d.due.day - d.due.last).round().max(1.0) as u32;
+        .filter_map(|(pos, &(d, cycle))| {
             line(shop, s, d.item, format!("{request}:due:{pos}"), Some(cycle))
         })
         .collect();
@@ -113,7 +117,7 @@ pub fn compose(
         let items = recommend(shop, &req, now)
             .into_iter()
             .flat_map(|b| b.items)
-            .filter(|r| !due.iter().any(|d| d.item == r.item))
+            .filter(|r| !due.iter().any(|(d, _)| d.item == r.item))
             .take(s.recommendations);
         for (pos, r) in items.enumerate() {
             recommended.extend(line(
@@ -125,24 +129,90 @@ pub fn compose(
             ));
         }
     }
-    let subject = match due_lines.as_slice() {
-        [one] => format!("Running low on {}?", one.title),
-        many => format!("Time to restock {} of your usuals?", many.len()),
-    };
     let payload = json!({
         "request": request,
         "items": due_lines.iter().map(|l| &l.product_id).collect::<Vec<_>>(),
-        "due": due.iter().map(|d| json!({"day": d.due.day, "low": d.due.low, "high": d.due.high,
+        "cycle_days": due.iter().map(|(_, c)| c).collect::<Vec<_>>(),
+        "due": due.iter().map(|(d, _)| json!({"day": d.due.day, "low": d.due.low, "high": d.due.high,
             "confidence": d.due.confidence})).collect::<Vec<_>>(),
         "recommended": recommended.iter().map(|l| &l.product_id).collect::<Vec<_>>(),
     });
     let r = render::Reminder {
-        subject,
+        subject: subject(&due_lines),
         due: due_lines,
         recommended,
         unsubscribe: format!("{}/v1/unsubscribe/{token}", s.public_url),
     };
     Ok((r, payload))
+}
+
+fn subject(due: &[Line]) -> String {
+    match due {
+        [one] => format!("Running low on {}?", one.title),
+        many => format!("Time to restock {} of your usuals?", many.len()),
+    }
+}
+
+/// The queued reminder `m` again without the due items in `bought` (ids), for delivery after
+/// some were bought: the same tracking codes, recommendations and unsubscribe link, rendered
+/// from the message's payload. `None` when no due item is left to remind of.
+pub fn without_items(
+    shop: &ShopState,
+    s: &ReminderSettings,
+    m: &NewMessage,
+    bought: &[&str],
+) -> Result<Option<Revision>, NotifyError> {
+    let p = &m.payload;
+    let request = p["request"].as_str().unwrap_or_default();
+    let ids = |key: &str| -> Vec<String> {
+        p[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (items, recommended) = (ids("items"), ids("recommended"));
+    let keep: Vec<usize> = (0..items.len())
+        .filter(|&k| !bought.contains(&items[k].as_str()))
+        .collect();
+    let lines = |kept: &mut dyn Iterator<Item = (usize, &String)>, bx: &str, due: bool| {
+        kept.filter_map(|(pos, id)| {
+            let cycle = due
+                .then(|| p["cycle_days"][pos].as_u64().map(|c| c as u32))
+                .flatten();
+            line(
+                shop,
+                s,
+                shop.catalog.item(id)?,
+                format!("{request}:{bx}:{pos}"),
+                cycle,
+            )
+        })
+        .collect::<Vec<Line>>()
+    };
+    let due_lines = lines(&mut keep.iter().map(|&k| (k, &items[k])), "due", true);
+    if due_lines.is_empty() {
+        return Ok(None);
+    }
+    let r = render::Reminder {
+        subject: subject(&due_lines),
+        due: due_lines,
+        recommended: lines(&mut recommended.iter().enumerate(), "email", false),
+        unsubscribe: format!("{}/v1/unsubscribe/{}", s.public_url, m.unsubscribe_token),
+    };
+    let (html, text) = render::reminder(&r)?;
+    let mut payload = p.clone();
+    payload["items"] = json!(keep.iter().map(|&k| &items[k]).collect::<Vec<_>>());
+    payload["dropped"] = json!(bought);
+    Ok(Some(Revision {
+        subject: r.subject,
+        html,
+        text,
+        payload,
+    }))
 }
 
 fn counts_for_cap(m: &OutboxMessage) -> bool {

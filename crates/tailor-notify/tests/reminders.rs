@@ -333,7 +333,7 @@ async fn quiet_hours_cap_and_a_purchase_in_the_meantime_hold_messages_back() {
     let w = world(
         json!({"quiet_hours": {"start": "08:00", "end": "11:00"}, "max_per_shopper": 1, "cap_days": 7}),
     );
-    for c in ["c4", "c5", "c6"] {
+    for c in ["c4", "c5", "c6", "c7"] {
         w.contact(c, true);
     }
     // c6 got another message yesterday: over the cap of one per week.
@@ -358,21 +358,44 @@ async fn quiet_hours_cap_and_a_purchase_in_the_meantime_hold_messages_back() {
         .unwrap();
     let clock = ManualClock::at(feb9(9, 30));
     let stats = scheduler(&w, &clock).tick().unwrap().remove(0).1;
-    assert_eq!((stats.queued, stats.capped), (2, 1), "{stats:?}");
+    assert_eq!((stats.queued, stats.capped), (3, 1), "{stats:?}");
     // Queued in quiet hours: held until 11:00.
     let d = deliverer(&w, &clock, &sink);
     assert_eq!(d.deliver_due().await.unwrap(), Default::default());
-    // c5 buys milk at 10:00: their reminder is suppressed, c4's goes out at 11:00.
-    w.buy("c5", feb9(10, 0), &["milk"]);
+    // At 10:00 c5 buys both due items and c7 only the milk: c5's reminder is suppressed, c7's
+    // goes out at 11:00 without the milk (stored as sent), and c4's as queued.
+    w.buy("c5", feb9(10, 0), &["milk", "pb"]);
+    w.buy("c7", feb9(10, 0), &["milk"]);
     clock.set(feb9(11, 0));
     let out = d.deliver_due().await.unwrap();
-    assert_eq!((out.sent, out.suppressed), (1, 1), "{out:?}");
+    assert_eq!((out.sent, out.suppressed), (2, 1), "{out:?}");
     let c5 = &w.messages("c5")[0];
     assert_eq!(c5.status, MessageStatus::Suppressed);
     assert_eq!(c5.last_error.as_deref(), Some("bought in the meantime"));
     let got = sink.received();
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0]["to"][0], "c4@example.com");
+    assert_eq!(got.len(), 2);
+    let to = |c: &str| {
+        got.iter()
+            .find(|m| m["to"][0] == format!("{c}@example.com"))
+            .unwrap_or_else(|| panic!("nothing sent to {c}: {got:?}"))
+    };
+    assert!(to("c4")["text"].as_str().unwrap().contains("Oat Milk"));
+    let c7 = to("c7");
+    assert_eq!(c7["subject"], "Running low on Peanut Butter?");
+    let text = c7["text"].as_str().unwrap();
+    assert!(
+        text.contains("Peanut Butter") && text.contains("usually every 7 days"),
+        "{text}"
+    );
+    assert!(!text.contains("Oat Milk"), "{text}");
+    assert!(!c7["html"].as_str().unwrap().contains("Oat Milk"));
+    let stored = &w.messages("c7")[0];
+    assert_eq!(stored.status, MessageStatus::Sent);
+    assert_eq!(stored.message.payload["items"], json!(["pb"]));
+    assert_eq!(stored.message.payload["dropped"], json!(["milk"]));
+    assert!(
+        stored.message.text.contains("Peanut Butter") && !stored.message.text.contains("Oat Milk")
+    );
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@
 pub mod analysis;
 pub mod cooccur;
 mod error;
+pub mod forest;
 pub mod index;
 pub mod query;
 pub mod rank;

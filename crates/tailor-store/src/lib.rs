@@ -40,7 +40,7 @@ pub use keys::{ApiKey, KeyInfo, KeyRole};
 pub use notifications::{
     NewNotification, Notification, NotificationKind, NotificationQuery, Recipient,
 };
-pub use outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage};
+pub use outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage, Revision};
 pub use sqlite::{Durability, SqliteStore};
 
 use tailor_model::{CustomerId, Event, Millis, Product, ProductId, Served, ShopId, VisitorId};
@@ -172,6 +172,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<OutboxMessage>>;
     /// Records how a claimed message's attempt ended.
     fn outbox_finish(&self, id: i64, outcome: &Delivery, now: Millis) -> Result<()>;
+    /// Replaces the subject, bodies and payload of a claimed (`sending`) message before it goes
+    /// out, so the stored message is the one delivered (a reminder without the items bought
+    /// since it was queued). Errors if the message is not claimed.
+    fn outbox_revise(&self, id: i64, revised: &Revision) -> Result<()>;
     /// A shop's messages, newest first, optionally only one shopper's.
     fn outbox_list(
         &self,

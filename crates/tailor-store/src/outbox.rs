@@ -77,6 +77,19 @@ pub struct NewMessage {
     pub not_before: Millis,
 }
 
+/// A claimed message's new content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    /// Subject line.
+    pub subject: String,
+    /// HTML body.
+    pub html: String,
+    /// Plain-text body.
+    pub text: String,
+    /// What the message is about now.
+    pub payload: serde_json::Value,
+}
+
 /// A queued message as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxMessage {

@@ -7,7 +7,7 @@
 
 use crate::codec::{self, CodecError};
 use crate::keys::{hash_secret, new_secret};
-use crate::outbox::{Contact, Delivery, NewMessage, OutboxMessage};
+use crate::outbox::{Contact, Delivery, NewMessage, OutboxMessage, Revision};
 use crate::{
     ApiKey, AppendDone, KeyInfo, KeyRole, NewNotification, Notification, NotificationQuery, Result,
     Seq, Store, StoreError, UpsertStats,
@@ -521,6 +521,10 @@ impl Store for SqliteStore {
 
     fn outbox_finish(&self, id: i64, outcome: &Delivery, now: Millis) -> Result<()> {
         self.outbox_finish_impl(id, outcome, now)
+    }
+
+    fn outbox_revise(&self, id: i64, revised: &Revision) -> Result<()> {
+        self.outbox_revise_impl(id, revised)
     }
 
     fn outbox_list(

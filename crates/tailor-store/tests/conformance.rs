@@ -481,7 +481,23 @@ fn check_outbox(store: &dyn Store) {
     assert_eq!(got[0].created_at, 500);
     let third = store.outbox_claim(1_000, 100, 10).unwrap();
     assert_eq!(third.len(), 1, "the claimed two are leased");
+    // A claimed message can be revised before it goes out; a finished one cannot.
+    let revised = tailor_store::Revision {
+        subject: "Running low on bread?".into(),
+        html: "<p>bread</p>".into(),
+        text: "bread".into(),
+        payload: serde_json::json!({"items": ["bread"]}),
+    };
+    store.outbox_revise(id, &revised).unwrap();
     store.outbox_finish(id, &Delivery::Sent, 1_010).unwrap();
+    assert!(store.outbox_revise(id, &revised).is_err(), "already sent");
+    let sent = store.outbox_list(&s, Some("c1"), 10).unwrap();
+    let sent = sent.iter().find(|m| m.id == id).unwrap();
+    assert_eq!(
+        (sent.message.subject.as_str(), sent.message.text.as_str()),
+        ("Running low on bread?", "bread")
+    );
+    assert_eq!(sent.message.payload["items"][0], "bread");
     store
         .outbox_finish(
             got[1].id,

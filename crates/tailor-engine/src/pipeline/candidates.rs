@@ -9,6 +9,7 @@ use crate::filter_taste::FilterMatch;
 use crate::models::session_key;
 use crate::shopper::ShopperState;
 use crate::state::ShopState;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use tailor_model::{Millis, Preferences};
 use tailor_reco::popularity::Scope;
@@ -29,8 +30,10 @@ pub fn generate(
     b: &BoxRequest,
     now: Millis,
     keep: &dyn Fn(Item, SourceKind) -> bool,
-) -> HashMap<Item, Vec<(SourceKind, f64)>> {
-    let mut out: HashMap<Item, Vec<(SourceKind, f64)>> = HashMap::new();
+) -> FxHashMap<Item, Vec<(SourceKind, f64)>> {
+    let room = b.sources.iter().map(|s| s.limit).sum::<usize>().min(4096);
+    let mut out: FxHashMap<Item, Vec<(SourceKind, f64)>> =
+        FxHashMap::with_capacity_and_hasher(room, Default::default());
     for spec in &b.sources {
         let scored = source(shop, shopper, prefs, b, spec, now, &|i| keep(i, spec.kind));
         let top = scored.iter().map(|(_, s)| *s as f64).fold(0.0, f64::max);

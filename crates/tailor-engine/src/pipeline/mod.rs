@@ -117,13 +117,6 @@ pub fn recommend_with(
             keep(item) && (kind.shows_own_items() || !(exclude_own(item) || owned(item)))
         });
         let mut ranked = rank::rank(shop, person, soft, cands, now);
-        if b.one_per_group {
-            let mut groups: HashSet<&str> = HashSet::default();
-            ranked.retain(|r| {
-                let g = shop.catalog.product(r.item).map_or("", |p| p.group_key());
-                !used_groups.contains(g) && groups.insert(g)
-            });
-        }
         let ctx = crate::rules::RuleContext {
             surface: crate::rules::Surface::Recommendations,
             query: "",
@@ -139,6 +132,24 @@ pub fn recommend_with(
             shopper,
             now,
         };
+        // Without a rule for this box only the first `count` survivors are shown, so the
+        // group check can stop there; rules may reorder the whole list.
+        let shown = if rules.iter().any(|r| r.applies(&ctx)) {
+            usize::MAX
+        } else {
+            b.count
+        };
+        if b.one_per_group {
+            let mut groups: HashSet<&str> =
+                HashSet::with_capacity_and_hasher(ranked.len().min(shown), Default::default());
+            ranked.retain(|r| {
+                if groups.len() >= shown {
+                    return false;
+                }
+                let g = shop.catalog.product(r.item).map_or("", |p| p.group_key());
+                !used_groups.contains(g) && groups.insert(g)
+            });
+        }
         let reorder = ranked.len();
         let applied = crate::rules::apply(rules, &ctx, shop, &mut ranked, reorder, &|item| {
             keep(item) && !(exclude_own(item) || owned(item))

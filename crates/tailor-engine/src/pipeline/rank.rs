@@ -10,7 +10,7 @@ use crate::constraints::Warning;
 use crate::filter_taste::{FILTER_WEIGHT, FilterMatch};
 use crate::shopper::ShopperState;
 use crate::state::ShopState;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use tailor_model::{AttrValue, Millis, Preferences, Product};
 use tailor_reco::popularity::Scope;
 
@@ -56,6 +56,8 @@ pub struct Stated<'a> {
     prefs: &'a Preferences,
     categories: HashSet<CategoryIdx>,
     size_categories: Vec<(Option<CategoryIdx>, &'a std::collections::BTreeSet<String>)>,
+    /// Whether anything at all is stated (most shoppers state nothing: then every score is 0).
+    any: bool,
 }
 
 fn attr_matches(p: &Product, keys: &[&str], wanted: &std::collections::BTreeSet<String>) -> bool {
@@ -70,7 +72,8 @@ fn attr_matches(p: &Product, keys: &[&str], wanted: &std::collections::BTreeSet<
 impl<'a> Stated<'a> {
     /// Resolves category paths to indices; unknown paths simply never match.
     pub fn new(prefs: &'a Preferences, catalog: &Catalog) -> Self {
-        Self {
+        let mut s = Self {
+            any: false,
             prefs,
             categories: prefs
                 .liked_categories
@@ -83,13 +86,22 @@ impl<'a> Stated<'a> {
                 .filter(|(c, _)| c.as_str() == "*" || catalog.category(c).is_some())
                 .map(|(c, s)| (catalog.category(c), s))
                 .collect(),
-        }
+        };
+        s.any = !prefs.favorite_brands.is_empty()
+            || !s.categories.is_empty()
+            || !prefs.colors.is_empty()
+            || !s.size_categories.is_empty()
+            || prefs.price_range.is_some();
+        s
     }
 
     /// Share of the stated soft dimensions (brand, category, colour, size, price band) that
     /// the product matches: 0 to 1, 0 when nothing is stated.
     pub fn score(&self, catalog: &Catalog, item: Item, p: &Product) -> f64 {
         let prefs = self.prefs;
+        if !self.any {
+            return 0.0;
+        }
         let (mut asked, mut met) = (0u32, 0u32);
         let mut dim = |stated: bool, hit: bool| {
             if stated {
@@ -117,16 +129,17 @@ impl<'a> Stated<'a> {
             !prefs.colors.is_empty(),
             attr_matches(p, &["color", "colour"], &prefs.colors),
         );
-        let cats = catalog.categories(item);
-        let sizes: Vec<_> = self
-            .size_categories
-            .iter()
-            .filter(|(c, _)| c.is_none_or(|c| cats.contains(&c)))
-            .collect();
-        dim(
-            !sizes.is_empty() && p.attributes.contains_key("size"),
-            sizes.iter().any(|(_, s)| attr_matches(p, &["size"], s)),
-        );
+        if !self.size_categories.is_empty() && p.attributes.contains_key("size") {
+            let cats = catalog.categories(item);
+            let mut sizes = self
+                .size_categories
+                .iter()
+                .filter(|(c, _)| c.is_none_or(|c| cats.contains(&c)))
+                .peekable();
+            if sizes.peek().is_some() {
+                dim(true, sizes.any(|(_, s)| attr_matches(p, &["size"], s)));
+            }
+        }
         dim(
             prefs.price_range.is_some(),
             prefs
@@ -147,7 +160,7 @@ pub fn rank(
     shop: &ShopState,
     shopper: Option<&ShopperState>,
     prefs: &Preferences,
-    cands: HashMap<Item, Vec<(SourceKind, f64)>>,
+    cands: impl IntoIterator<Item = (Item, Vec<(SourceKind, f64)>)>,
     now: Millis,
 ) -> Vec<Ranked> {
     let stated = Stated::new(prefs, &shop.catalog);

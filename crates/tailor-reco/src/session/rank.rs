@@ -60,7 +60,9 @@ pub(crate) fn by_score_then_id(a: &(u32, f32), b: &(u32, f32)) -> Ordering {
 /// The best `n` of `candidates` that `exclude` lets through, best first.
 ///
 /// Each candidate must appear once. Filtering happens before the cut, so an excluded item never
-/// costs the caller a slot.
+/// costs the caller a slot. `exclude` (the shop's filters, often the costliest part) is asked
+/// only about candidates in score order until `n` pass: a block of the best is cut out and
+/// sorted, then the next, twice as large, and so on.
 pub(crate) fn top_n(
     candidates: impl IntoIterator<Item = (u32, f32)>,
     n: usize,
@@ -69,15 +71,25 @@ pub(crate) fn top_n(
     if n == 0 {
         return Vec::new();
     }
-    let mut kept: Vec<(u32, f32)> = candidates
-        .into_iter()
-        .filter(|&(item, _)| !exclude(item))
-        .collect();
-    if kept.len() > n {
-        kept.select_nth_unstable_by(n - 1, by_score_then_id);
-        kept.truncate(n);
+    let mut all: Vec<(u32, f32)> = candidates.into_iter().collect();
+    let mut kept = Vec::with_capacity(n.min(all.len()));
+    let (mut start, mut block) = (0, n.saturating_mul(2).max(16));
+    while kept.len() < n && start < all.len() {
+        let end = start.saturating_add(block).min(all.len());
+        let rest = &mut all[start..];
+        if end < start + rest.len() {
+            rest.select_nth_unstable_by(end - start - 1, by_score_then_id);
+        }
+        let best = &mut rest[..end - start];
+        best.sort_unstable_by(by_score_then_id);
+        kept.extend(
+            best.iter()
+                .filter(|&&(item, _)| !exclude(item))
+                .take(n - kept.len()),
+        );
+        start = end;
+        block = block.saturating_mul(2);
     }
-    kept.sort_unstable_by(by_score_then_id);
     kept
 }
 
@@ -98,6 +110,25 @@ mod tests {
             vec![(5, 1.0), (7, 1.0), (1, 0.5)]
         );
         assert!(top_n(cands, 0, &|_| false).is_empty());
+        // Excluded candidates far down the list are never looked at; many excluded ones at the
+        // top make it look further, block by block, and the answer is the same as filtering all.
+        let many: Vec<(u32, f32)> = (0..1000).map(|i| (i, (i % 97) as f32)).collect();
+        let asked = std::cell::Cell::new(0);
+        let got = top_n(many.clone(), 5, &|_| {
+            asked.set(asked.get() + 1);
+            false
+        });
+        assert_eq!(got.len(), 5);
+        assert!(asked.get() <= 16, "asked about {} candidates", asked.get());
+        let odd = |i: u32| i % 97 > 20 || i % 2 == 1;
+        let mut want: Vec<(u32, f32)> = many.iter().copied().filter(|&(i, _)| !odd(i)).collect();
+        want.sort_unstable_by(by_score_then_id);
+        want.truncate(30);
+        assert_eq!(top_n(many.clone(), 30, &odd), want);
+        assert_eq!(
+            top_n(many, 2000, &odd).len(),
+            1000 - (0..1000).filter(|&i| odd(i)).count()
+        );
         assert_eq!(top_n(cands, 10, &|_| false).len(), 5);
     }
 

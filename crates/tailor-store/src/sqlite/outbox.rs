@@ -1,7 +1,7 @@
 //! The outbox and contact tables of the SQLite backend (see [`crate::outbox`]).
 
 use super::SqliteStore;
-use crate::outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage};
+use crate::outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage, Revision};
 use crate::{Result, StoreError};
 use rusqlite::{OptionalExtension, params};
 use tailor_model::{Millis, ShopId};
@@ -135,6 +135,19 @@ impl SqliteStore {
         }
         tx.commit()?;
         Ok(out)
+    }
+
+    pub(crate) fn outbox_revise_impl(&self, id: i64, r: &Revision) -> Result<()> {
+        let n = self.conn.lock().execute(
+            "UPDATE outbox SET subject=?2, html=?3, text=?4, payload=?5 WHERE id=?1 AND status='sending'",
+            params![id, r.subject, r.html, r.text, r.payload.to_string()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Write(format!(
+                "outbox message {id} is not claimed for delivery"
+            )));
+        }
+        Ok(())
     }
 
     pub(crate) fn outbox_finish_impl(&self, id: i64, d: &Delivery, now: Millis) -> Result<()> {
