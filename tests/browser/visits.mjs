@@ -411,6 +411,44 @@ await visit('a search query reranks after the session\'s clicks', async (context
   assert(plainTops[0] !== target, `the plain results already led with ${target}`);
 });
 
+await visit('a brand chip picked again and again becomes a filter habit in the profile', async (context) => {
+  const page = await context.newPage();
+  await page.goto(base + '/demo/');
+  await ready(page);
+  await acceptConsent(page);
+  const cats = await page.$$eval('#cats a', (as) => as.map((a) => a.textContent));
+  // A category page with a brand facet, then its first brand chip, three times.
+  let brand = null;
+  for (const c of cats) {
+    await page.goto(`${base}/demo/category?c=${encodeURIComponent(c)}`);
+    await ready(page);
+    await page.waitForSelector('#results'); // the listing (and its brand chips) render after the search answers
+    const chip = await page.$('#listing ul.chips a'); // brand chips (subcategory chips sit above the listing)
+    if (!chip) continue;
+    const href = new URL(await chip.getAttribute('href'), page.url()).href;
+    brand = new URL(href).searchParams.get('brand');
+    for (let i = 0; i < 3; i++) {
+      await page.goto(href);
+      await ready(page);
+      await page.waitForSelector('#results');
+    }
+    break;
+  }
+  assert(brand, 'a category page shows brand chips');
+  await page.evaluate(() => Tailor.flush());
+  const vid = await page.evaluate(() => Tailor.status().visitor_id);
+  let habit = null;
+  await until(async () => {
+    const profile = await api(`/v1/visitors/${encodeURIComponent(vid)}`);
+    habit = profile && profile.filter_affinity.find((f) => f.field === 'brand' && f.value === brand.toLowerCase());
+    return habit && habit.uses > 2.5;
+  }, `three uses of the ${brand} filter in the profile`);
+  console.log(`      brand ${brand}: ${habit.uses.toFixed(2)} uses, strength ${habit.strength.toFixed(2)}`);
+  assert(habit.strength > 0.6, `strength ${habit.strength} after three uses`);
+  // The shop's own boxes kept working on the filtered pages (the events riding along were valid).
+  assert((await tileIds(page, '#box-picks')).length > 0, 'the top picks box is filled on the filtered page');
+});
+
 await visit('"exclude peanuts" removes peanut products from every widget', async (context) => {
   const page = await context.newPage();
   await page.goto(base + '/demo/');

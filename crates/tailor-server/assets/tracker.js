@@ -417,7 +417,10 @@
       if (req && req.track !== false && (req.query || filtered)) {
         var ev = { query: String(req.query || ''), shown: res.items.map(function (it) { return it.product_id; }) };
         if (filtered) ev.filters = req.filters;
-        track('search', ev);
+        var e = track('search', ev);
+        // track() leaves out empty fields, but a search event needs its query even when it is
+        // empty (a filtered category page): without it the event is refused.
+        if (e) e.query = ev.query;
       }
       return res;
     });
