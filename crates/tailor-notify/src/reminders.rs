@@ -205,7 +205,13 @@ pub fn without_items(
     };
     let (html, text) = render::reminder(&r)?;
     let mut payload = p.clone();
+    // Keep the per-item lists aligned with `items`, so a later revision reads the right cycle.
     payload["items"] = json!(keep.iter().map(|&k| &items[k]).collect::<Vec<_>>());
+    for key in ["cycle_days", "due"] {
+        if let Some(a) = p[key].as_array() {
+            payload[key] = json!(keep.iter().filter_map(|&k| a.get(k)).collect::<Vec<_>>());
+        }
+    }
     payload["dropped"] = json!(bought);
     Ok(Some(Revision {
         subject: r.subject,
