@@ -18,6 +18,9 @@ pub struct Catalog {
     ids: Vec<ProductId>,
     index: HashMap<ProductId, Item>,
     products: Vec<Option<Arc<Product>>>,
+    // Each product's tile (`Product::tile`) as JSON object members without the braces, rendered
+    // once per upsert: list responses copy it instead of escaping every field per request.
+    tiles: Vec<Arc<str>>,
     categories: Vec<Vec<CategoryIdx>>,
     category_index: HashMap<String, CategoryIdx>,
     category_names: Vec<String>,
@@ -25,6 +28,12 @@ pub struct Catalog {
     // Lowercased brand to its items: stated favourite brands become candidates.
     brands: HashMap<String, BTreeSet<Item>>,
     live: usize,
+}
+
+/// `p`'s tile as JSON object members, without the enclosing braces.
+fn tile_members(p: &Product) -> Arc<str> {
+    let json = serde_json::to_string(&p.tile()).expect("a tile serializes");
+    json[1..json.len() - 1].into()
 }
 
 /// How category paths are joined into one key.
@@ -41,6 +50,7 @@ impl Catalog {
         self.ids.push(id.clone());
         self.index.insert(id.clone(), i);
         self.products.push(None);
+        self.tiles.push(Arc::default());
         self.categories.push(Vec::new());
         i
     }
@@ -58,6 +68,16 @@ impl Catalog {
     /// The product data, if the catalog has it.
     pub fn product(&self, item: Item) -> Option<&Arc<Product>> {
         self.products.get(item as usize).and_then(Option::as_ref)
+    }
+
+    /// The product's tile as JSON object members (`"brand":"…","price":…`, no braces), if the
+    /// catalog has the product. Shared, so a response can be written after the state's lock
+    /// is released.
+    pub fn tile(&self, item: Item) -> Option<&Arc<str>> {
+        self.products
+            .get(item as usize)?
+            .as_ref()
+            .map(|_| &self.tiles[item as usize])
     }
 
     /// Every category prefix the item belongs to, most general first.
@@ -121,6 +141,7 @@ impl Catalog {
         if self.products[i as usize].is_none() {
             self.live += 1;
         }
+        self.tiles[i as usize] = tile_members(&p);
         self.products[i as usize] = Some(Arc::new(p));
         i
     }
@@ -130,6 +151,7 @@ impl Catalog {
         let Some(i) = self.item(id) else { return false };
         self.leave_brand(i);
         let had = self.products[i as usize].take().is_some();
+        self.tiles[i as usize] = Arc::default();
         self.leave_categories(i);
         self.categories[i as usize].clear();
         if had {
@@ -217,5 +239,32 @@ mod tests {
         assert!(c.product(b).is_none());
         assert_eq!(c.members(food).count(), 0);
         assert_eq!(c.brand_members("nutwood").count(), 0);
+    }
+
+    #[test]
+    fn tiles_follow_upserts_and_removals_and_escape_text() {
+        let mut c = Catalog::default();
+        let x = c.intern(&ProductId::new("x").unwrap());
+        assert!(c.tile(x).is_none());
+        let mut p = prod("x", &[]);
+        p.title = "Crème \"brûlée\" \u{1F36E}\nset".into();
+        p.price = Some(12.5);
+        p.sale_price = Some(f64::NAN);
+        c.upsert(p.clone());
+        let tile = c.tile(x).unwrap().clone();
+        let v: serde_json::Value = serde_json::from_str(&format!("{{{tile}}}")).unwrap();
+        assert_eq!(v, serde_json::to_value(p.tile()).unwrap());
+        assert_eq!(v["title"], "Crème \"brûlée\" \u{1F36E}\nset");
+        assert_eq!(v["product_id"], "x");
+        assert_eq!(v["price"], 12.5);
+        assert!(
+            v.get("sale_price").is_none(),
+            "a non-finite number is left out"
+        );
+        p.price = Some(9.0);
+        c.upsert(p);
+        assert!(c.tile(x).unwrap().contains("\"price\":9.0"));
+        c.remove("x");
+        assert!(c.tile(x).is_none());
     }
 }

@@ -47,7 +47,7 @@ pub struct ShopState {
     pub experiments: crate::experiments::ExperimentSet,
     /// Attribution and analytics counters. Behind its own lock: served lists are counted by
     /// requests that hold the shop only for reading.
-    pub analytics: parking_lot::Mutex<crate::analytics::Analytics>,
+    pub analytics: std::sync::Arc<parking_lot::Mutex<crate::analytics::Analytics>>,
     /// Who made each wishlist share link.
     pub shares: crate::lists::ShareIndex,
 }
@@ -139,7 +139,7 @@ impl ShopState {
             Some(_) => None,
             None => {
                 self.analytics
-                    .get_mut()
+                    .lock()
                     .link(visitor.as_str(), customer.as_str());
                 self.by_visitor.remove(visitor)
             }
@@ -266,7 +266,7 @@ impl ShopState {
             self.shares.insert(token_hash, &e.visitor_id);
         }
         learn_from_search(&mut self.search, &mut self.catalog, st, e, items);
-        self.analytics.get_mut().on_event(
+        self.analytics.lock().on_event(
             e,
             &|| crate::analytics::shopper_key(e, customer),
             &self.catalog,

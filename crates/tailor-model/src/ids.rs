@@ -37,16 +37,18 @@ fn check_id(s: &str) -> Result<(), IdError> {
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
+        // Shared text: ids are cloned into events, state maps and served lists on every request,
+        // and a clone is then a reference count, not an allocation and a copy.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        pub struct $name(std::sync::Arc<str>);
 
         impl $name {
             /// Checks the string (non-empty, short, no control characters) and wraps it.
             pub fn new(s: impl Into<String>) -> Result<Self, IdError> {
                 let s = s.into();
                 check_id(&s)?;
-                Ok(Self(s))
+                Ok(Self(s.into()))
             }
             /// The id as text.
             pub fn as_str(&self) -> &str {
@@ -61,7 +63,7 @@ macro_rules! string_id {
         }
         impl From<$name> for String {
             fn from(id: $name) -> String {
-                id.0
+                id.0.to_string()
             }
         }
         impl fmt::Display for $name {
@@ -101,7 +103,7 @@ string_id!(
 impl ShopId {
     /// The shop a request means when it names none.
     pub fn default_shop() -> Self {
-        Self("default".to_string())
+        Self("default".into())
     }
 }
 

@@ -30,7 +30,7 @@ pub use food::{Allergen, DETECTED_ALLERGENS_ATTR, Diet, NON_FOOD_TAG};
 pub use ids::{CustomerId, IdError, ProductId, SessionId, ShopId, VisitorId};
 pub use lists::ListEdit;
 pub use preferences::{Preferences, PriceRange, UnknownPolicy};
-pub use product::{AttrValue, Availability, Product};
+pub use product::{AttrValue, Availability, Product, Tile};
 pub use served::Served;
 
 /// Input limits. Each one, when hit, produces a 4xx that names it.

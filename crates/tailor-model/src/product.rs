@@ -117,6 +117,35 @@ pub struct Product {
     pub updated_at: Option<Millis>,
 }
 
+/// What a storefront needs to draw a product in a list: the product fields every list response
+/// (recommendation boxes, search, gift boxes) carries per item. The engine keeps each product's
+/// tile rendered as JSON, so answering a list copies bytes instead of escaping text again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tile<'a> {
+    /// Brand or maker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<&'a str>,
+    /// ISO 4217 currency code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<&'a str>,
+    /// Image URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<&'a str>,
+    /// Regular price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
+    /// The product's id.
+    pub product_id: &'a str,
+    /// Sale price, when on sale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sale_price: Option<f64>,
+    /// Display title.
+    pub title: &'a str,
+    /// Product page URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<&'a str>,
+}
+
 impl Product {
     /// A visible, in-stock product with only an id and a title; the rest left empty.
     pub fn new(id: ProductId, title: impl Into<String>) -> Self {
@@ -160,6 +189,22 @@ impl Product {
             && self
                 .stock
                 .is_none_or(|s| s > 0 || self.availability != Availability::InStock)
+    }
+
+    /// The fields a list response carries for this product (see [`Tile`]).
+    pub fn tile(&self) -> Tile<'_> {
+        // A number JSON cannot hold is left out (validation refuses them; this is the backstop).
+        let number = |x: Option<f64>| x.filter(|v| v.is_finite());
+        Tile {
+            brand: self.brand.as_deref(),
+            currency: self.currency.as_deref(),
+            image_url: self.image_url.as_deref(),
+            price: number(self.price),
+            product_id: self.id.as_str(),
+            sale_price: number(self.sale_price),
+            title: &self.title,
+            url: self.url.as_deref(),
+        }
     }
 
     /// The group id, or the product id for a product without variants.

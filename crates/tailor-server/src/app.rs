@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tailor_engine::Engine;
-use tailor_store::{KeyInfo, Store};
+use tailor_model::ShopId;
+use tailor_store::{CommitObserver, Committed, KeyInfo, Pending, Store};
 
 /// How long an authenticated key is trusted before the store is asked again (bounds how long a
 /// revoked key keeps working).
@@ -38,6 +39,52 @@ struct KeyCache {
     any_keys: Option<(bool, Instant)>,
 }
 
+/// Keeps the live state in step with the event log: the store's writer calls it around every
+/// group commit, so events are prepared and applied in commit order, under one write lock per
+/// shop and group instead of two per request (a request waiting for that lock would stall a
+/// whole runtime thread while recommendations hold the read lock).
+struct LiveState {
+    engine: Arc<Engine>,
+    metrics: Arc<Metrics>,
+}
+
+impl CommitObserver for LiveState {
+    fn step(&self, committed: &[Committed<'_>], next: &mut [Pending<'_>]) {
+        // Shops in order of first appearance; a group is almost always one shop.
+        let mut shops: Vec<&ShopId> = Vec::new();
+        for shop in committed
+            .iter()
+            .map(|c| c.shop)
+            .chain(next.iter().map(|p| p.shop))
+        {
+            if !shops.contains(&shop) {
+                shops.push(shop);
+            }
+        }
+        let mut applied: Vec<&'static str> = Vec::new();
+        for shop in shops {
+            let state = self.engine.shop(shop);
+            let mut st = state.write();
+            for c in committed.iter().filter(|c| c.shop == shop) {
+                for (e, seq) in c.events.iter().zip(c.seqs) {
+                    if seq.is_some() {
+                        st.apply(e);
+                        applied.push(e.kind.name());
+                    }
+                }
+            }
+            for p in next.iter_mut().filter(|p| p.shop == shop) {
+                for e in p.events.iter_mut() {
+                    st.prepare(e);
+                }
+            }
+        }
+        for kind in applied {
+            self.metrics.event(kind);
+        }
+    }
+}
+
 /// What start-up replay did.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReplayStats {
@@ -56,10 +103,16 @@ impl App {
     pub fn open(store: Arc<dyn Store>) -> Result<(Self, ReplayStats), tailor_store::StoreError> {
         let engine = Arc::new(Engine::new());
         let stats = replay(store.as_ref(), &engine)?;
+        let metrics = Arc::new(Metrics::new());
+        // From here on every committed event reaches the live state through the writer.
+        store.observe(Arc::new(LiveState {
+            engine: engine.clone(),
+            metrics: metrics.clone(),
+        }))?;
         let app = Self {
             store,
             engine,
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             reminder_defaults: Arc::new(serde_json::json!({})),
             keys: Arc::default(),
         };
@@ -166,7 +219,7 @@ pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_
         }
         if let Some(v) = store.setting(&shop, crate::routes::analytics::SETTINGS_KEY)? {
             match crate::routes::analytics::parse_settings(&v) {
-                Ok(w) => st.analytics.get_mut().set_window(w),
+                Ok(w) => st.analytics.lock().set_window(w),
                 Err(e) => tracing::error!(
                     shop = shop.as_str(),
                     "stored analytics settings ignored: {}",
@@ -227,7 +280,7 @@ pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_
         });
         stats.events += events?;
         st.analytics
-            .get_mut()
+            .lock()
             .forget_before(tailor_model::now_millis());
         match index {
             Ok(index) => st.search.install(index),

@@ -46,6 +46,9 @@ pub enum CodecError {
     /// Bytes were left after the event.
     #[error("{0} trailing bytes")]
     Trailing(usize),
+    /// A reference inside the body points past what it refers to.
+    #[error("index {0} out of range")]
+    Index(u32),
 }
 
 /// An event as stored. Variant order is on disk: append, never reorder.

@@ -33,6 +33,7 @@ mod codec;
 mod keys;
 mod notifications;
 pub mod outbox;
+mod served;
 mod sqlite;
 
 pub use codec::CodecError;
@@ -77,6 +78,39 @@ pub type Seq = i64;
 /// Receives the outcome of [`Store::append_events_then`], with the events handed back so the
 /// caller can apply them without having cloned them.
 pub type AppendDone = Box<dyn FnOnce(Vec<Event>, Result<Vec<Option<Seq>>>) + Send>;
+
+/// Events of one request in a group that has just been committed, as a [`CommitObserver`]
+/// sees them.
+pub struct Committed<'a> {
+    /// The shop.
+    pub shop: &'a ShopId,
+    /// The events, as stored.
+    pub events: &'a [Event],
+    /// Per event, its sequence number, or `None` for a duplicate (not stored again).
+    pub seqs: &'a [Option<Seq>],
+}
+
+/// Events of one request in the group about to be written, as a [`CommitObserver`] sees them.
+pub struct Pending<'a> {
+    /// The shop.
+    pub shop: &'a ShopId,
+    /// The events; fields derived from live state (a session id) may be filled in.
+    pub events: &'a mut [Event],
+}
+
+/// Sees every group commit of events from the writer's side, so that live state follows the
+/// log in commit order and no request has to take that state's write lock itself.
+///
+/// The writer calls [`step`](Self::step) once between two commits, with the group it has just
+/// committed and the group it will write next: one call (for an engine, one lock) per group,
+/// however many requests the groups hold. It runs on the writer thread, so it must be quick.
+pub trait CommitObserver: Send + Sync {
+    /// Applies `committed` (the group just committed; empty after a failed commit or at the
+    /// start), then prepares `next` (the group about to be written; empty when nothing waits):
+    /// it may fill in fields derived from live state, so the stored event carries them and a
+    /// replay reproduces them.
+    fn step(&self, committed: &[Committed<'_>], next: &mut [Pending<'_>]);
+}
 
 /// What an upsert did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +168,9 @@ pub trait Store: Send + Sync + 'static {
         let result = self.append_events(shop, events.clone());
         done(events, result);
     }
+    /// Installs the observer every later group commit of events goes through (replacing any
+    /// earlier one). A backend that cannot call one must refuse here rather than ignore it.
+    fn observe(&self, observer: std::sync::Arc<dyn CommitObserver>) -> Result<()>;
     /// Calls `f` for every event with a sequence number above `after`, in log order.
     fn replay_events(
         &self,

@@ -9,14 +9,14 @@ use crate::codec::{self, CodecError};
 use crate::keys::{hash_secret, new_secret};
 use crate::outbox::{Contact, Delivery, NewMessage, OutboxMessage, Revision};
 use crate::{
-    ApiKey, AppendDone, KeyInfo, KeyRole, NewNotification, Notification, NotificationQuery, Result,
-    Seq, Store, StoreError, UpsertStats,
+    ApiKey, AppendDone, CommitObserver, Committed, KeyInfo, KeyRole, NewNotification, Notification,
+    NotificationQuery, Pending, Result, Seq, Store, StoreError, UpsertStats,
 };
 use parking_lot::Mutex;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use tailor_model::{
     CustomerId, Event, Millis, Product, ProductId, Served, ShopId, VisitorId, now_millis,
 };
@@ -59,11 +59,16 @@ struct AppendRequest {
     done: AppendDone,
 }
 
+/// The observer the writer thread calls around each group commit, if any.
+type ObserverSlot = Arc<Mutex<Option<Arc<dyn CommitObserver>>>>;
+
 /// The embedded SQLite store. Cheap to share behind an `Arc`.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
-    writer: Mutex<Option<mpsc::Sender<AppendRequest>>>,
+    // Senders are shared; the lock is only taken to close the channel on drop.
+    writer: parking_lot::RwLock<Option<mpsc::Sender<AppendRequest>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    observer: ObserverSlot,
 }
 
 /// What an acknowledged write survives.
@@ -108,14 +113,17 @@ impl SqliteStore {
         conn.execute_batch(crate::notifications::SCHEMA)?;
         let writer_conn = open_conn(&path, durability)?;
         let (tx, rx) = mpsc::channel::<AppendRequest>();
+        let observer = ObserverSlot::default();
+        let seen = observer.clone();
         let handle = std::thread::Builder::new()
             .name("tailor-store-writer".into())
-            .spawn(move || writer_loop(writer_conn, rx))
+            .spawn(move || writer_loop(writer_conn, rx, &seen))
             .map_err(|_| StoreError::Closed)?;
         Ok(Self {
             conn: Mutex::new(conn),
-            writer: Mutex::new(Some(tx)),
+            writer: parking_lot::RwLock::new(Some(tx)),
             writer_thread: Mutex::new(Some(handle)),
+            observer,
         })
     }
 }
@@ -123,27 +131,68 @@ impl SqliteStore {
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         // Closing the channel lets the writer finish its last commit and exit.
-        self.writer.lock().take();
+        self.writer.write().take();
         if let Some(h) = self.writer_thread.lock().take() {
             let _ = h.join();
         }
     }
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>) {
-    while let Ok(first) = rx.recv() {
-        let mut group = vec![first];
-        let mut n = group[0].events.len();
-        while n < MAX_EVENTS_PER_COMMIT {
-            match rx.try_recv() {
-                Ok(req) => {
-                    n += req.events.len();
-                    group.push(req);
-                }
-                Err(_) => break,
+/// Takes what waits on the channel, up to a transaction's worth of events, after `first`.
+fn drain(rx: &mpsc::Receiver<AppendRequest>, first: Option<AppendRequest>) -> Vec<AppendRequest> {
+    let mut group: Vec<AppendRequest> = first.into_iter().collect();
+    let mut n: usize = group.iter().map(|r| r.events.len()).sum();
+    while n < MAX_EVENTS_PER_COMMIT {
+        match rx.try_recv() {
+            Ok(req) => {
+                n += req.events.len();
+                group.push(req);
             }
+            Err(_) => break,
         }
-        match commit_group(&mut conn, &group) {
+    }
+    group
+}
+
+fn pending(group: &mut [AppendRequest]) -> Vec<Pending<'_>> {
+    group
+        .iter_mut()
+        .filter(|r| !r.events.is_empty())
+        .map(|r| Pending {
+            shop: &r.shop,
+            events: r.events.as_mut_slice(),
+        })
+        .collect()
+}
+
+/// Commits groups one after another. Between two commits the observer gets one call that
+/// applies the group just committed and prepares the next, which is drained first for that.
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>, observer: &ObserverSlot) {
+    let Ok(first) = rx.recv() else { return };
+    let mut group = drain(&rx, Some(first));
+    if let Some(o) = observer.lock().clone() {
+        o.step(&[], &mut pending(&mut group));
+    }
+    loop {
+        let result = commit_group(&mut conn, &group);
+        let mut next = drain(&rx, None);
+        if let Some(o) = observer.lock().clone() {
+            let committed: Vec<Committed<'_>> = match &result {
+                Ok(results) => group
+                    .iter()
+                    .zip(results)
+                    .filter(|(r, _)| !r.events.is_empty())
+                    .map(|(r, seqs)| Committed {
+                        shop: &r.shop,
+                        events: &r.events,
+                        seqs,
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            o.step(&committed, &mut pending(&mut next));
+        }
+        match result {
             Ok(results) => {
                 for (req, res) in group.into_iter().zip(results) {
                     (req.done)(req.events, Ok(res));
@@ -156,6 +205,14 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>) {
                 }
             }
         }
+        if next.is_empty() {
+            let Ok(first) = rx.recv() else { return };
+            next = drain(&rx, Some(first));
+            if let Some(o) = observer.lock().clone() {
+                o.step(&[], &mut pending(&mut next));
+            }
+        }
+        group = next;
     }
 }
 
@@ -187,13 +244,24 @@ fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Ve
             }
             out.push(seqs);
         }
+        // One row per shop and group holds every list the group carries (`served.rs`).
         let mut served =
             tx.prepare_cached("INSERT INTO served(shop, at, body) VALUES (?1, ?2, ?3)")?;
-        for req in group {
-            for row in &req.served {
-                let body = serde_json::to_string(row)?;
-                served.execute(params![req.shop.as_str(), row.at, body])?;
+        let mut shops: Vec<&ShopId> = Vec::new();
+        for req in group.iter().filter(|r| !r.served.is_empty()) {
+            if !shops.contains(&&req.shop) {
+                shops.push(&req.shop);
             }
+        }
+        for shop in shops {
+            let lists = group
+                .iter()
+                .filter(|r| r.shop == *shop)
+                .flat_map(|r| &r.served);
+            let at = lists.clone().map(|l| l.at).min().unwrap_or_default();
+            body.clear();
+            crate::served::encode(lists, &mut body);
+            served.execute(params![shop.as_str(), at, body.as_slice()])?;
         }
     }
     tx.commit()?;
@@ -424,7 +492,7 @@ impl Store for SqliteStore {
             served: Vec::new(),
             done,
         };
-        let writer = self.writer.lock();
+        let writer = self.writer.read();
         let Some(tx) = writer.as_ref() else {
             drop(writer);
             return (req.done)(req.events, Err(StoreError::Closed));
@@ -433,6 +501,11 @@ impl Store for SqliteStore {
             drop(writer);
             (req.done)(req.events, Err(StoreError::Closed));
         }
+    }
+
+    fn observe(&self, observer: Arc<dyn CommitObserver>) -> Result<()> {
+        *self.observer.lock() = Some(observer);
+        Ok(())
     }
 
     fn replay_events(
@@ -558,7 +631,7 @@ impl Store for SqliteStore {
             served: rows,
             done: Box::new(|_, _| {}),
         };
-        if let Some(tx) = self.writer.lock().as_ref() {
+        if let Some(tx) = self.writer.read().as_ref() {
             // A closed store drops impressions; analytics is not the system of record for orders.
             let _ = tx.send(req);
         }
@@ -570,9 +643,24 @@ impl Store for SqliteStore {
         let mut rows = stmt.query([shop.as_str()])?;
         let mut n = 0;
         while let Some(row) = rows.next()? {
-            let body: String = row.get(0)?;
-            f(serde_json::from_str(&body)?);
-            n += 1;
+            // A batch in the binary codec, or one list as JSON text (rows written before it).
+            match row.get_ref(0)? {
+                ValueRef::Blob(b) => {
+                    for list in crate::served::decode(b)? {
+                        f(list);
+                        n += 1;
+                    }
+                }
+                ValueRef::Text(t) => {
+                    f(serde_json::from_slice(t)?);
+                    n += 1;
+                }
+                other => {
+                    return Err(StoreError::Corrupt(CodecError::Type(
+                        other.data_type().to_string(),
+                    )));
+                }
+            }
         }
         Ok(n)
     }

@@ -603,3 +603,127 @@ fn check_contacts_and_unsubscribe(store: &dyn Store) {
     store.unsubscribe("tok-10", 7).unwrap();
     assert!(!store.contact(&s, "c10").unwrap().unwrap().consent);
 }
+
+/// Records what the writer shows an observer: every committed event once, with its sequence
+/// number, after it was prepared; the prepared field is what the log stores.
+#[derive(Default)]
+struct Recorder {
+    prepared: parking_lot::Mutex<Vec<String>>,
+    applied: parking_lot::Mutex<Vec<(String, Option<i64>)>>,
+}
+
+impl tailor_store::CommitObserver for Recorder {
+    fn step(
+        &self,
+        committed: &[tailor_store::Committed<'_>],
+        next: &mut [tailor_store::Pending<'_>],
+    ) {
+        let mut applied = self.applied.lock();
+        for c in committed {
+            assert_eq!(c.events.len(), c.seqs.len());
+            for (e, seq) in c.events.iter().zip(c.seqs) {
+                applied.push((e.event_id.clone().unwrap_or_default(), *seq));
+            }
+        }
+        for p in next.iter_mut() {
+            for e in p.events.iter_mut() {
+                let id = e.event_id.clone().unwrap_or_default();
+                assert!(
+                    !self.prepared.lock().contains(&id) || id.starts_with("dup"),
+                    "{id} prepared twice"
+                );
+                self.prepared.lock().push(id.clone());
+                e.session_id = Some(tailor_model::SessionId::new(format!("s-{id}")).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_observer_prepares_before_the_write_and_sees_every_commit_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let recorder = Arc::new(Recorder::default());
+    store.observe(recorder.clone()).unwrap();
+    let s = shop("observed");
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let (store, s) = (store.clone(), s.clone());
+            std::thread::spawn(move || {
+                for b in 0..25 {
+                    let batch = (0..3)
+                        .map(|i| view(Some(&format!("{t}-{b}-{i}")), "v", "p"))
+                        .collect();
+                    store.append_events(&s, batch).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // A retry is prepared again but applied as a duplicate (no sequence number).
+    store
+        .append_events(&s, vec![view(Some("dup"), "v", "p")])
+        .unwrap();
+    store
+        .append_events(&s, vec![view(Some("dup"), "v", "p")])
+        .unwrap();
+    let applied = recorder.applied.lock().clone();
+    assert_eq!(applied.len(), 4 * 25 * 3 + 2);
+    let mut ids: Vec<&str> = applied.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 4 * 25 * 3 + 1, "each event applied once");
+    assert_eq!(applied.iter().filter(|(_, seq)| seq.is_none()).count(), 1);
+    // Applied in commit order: sequence numbers only grow.
+    let seqs: Vec<i64> = applied.iter().filter_map(|(_, seq)| *seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    // What prepare filled in is what was stored.
+    let mut stored = 0;
+    store
+        .replay_events(&s, 0, &mut |_, e| {
+            let id = e.event_id.clone().unwrap();
+            assert_eq!(e.session_id.unwrap().as_str(), format!("s-{id}"));
+            stored += 1;
+        })
+        .unwrap();
+    assert_eq!(stored, 4 * 25 * 3 + 1);
+}
+
+#[test]
+fn sqlite_replays_json_served_rows_beside_binary_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = shop("old-served");
+    let row = |rid: &str| tailor_model::Served {
+        at: 7,
+        request_id: rid.into(),
+        list: "box0".into(),
+        visitor_id: Some(VisitorId::new("v").unwrap()),
+        customer_id: None,
+        query: None,
+        total: None,
+        items: vec![(ProductId::new("p1").unwrap(), "session_next".into())],
+        arm: None,
+    };
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.create_shop(&s).unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("tailor.sqlite")).unwrap();
+        conn.execute(
+            "INSERT INTO served(shop, at, body) VALUES (?1, 7, ?2)",
+            rusqlite::params![s.as_str(), serde_json::to_string(&row("old")).unwrap()],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    store.append_served(&s, vec![row("new-1"), row("new-2")]);
+    store
+        .append_events(&s, vec![view(None, "v", "p1")])
+        .unwrap();
+    let mut got = Vec::new();
+    assert_eq!(store.replay_served(&s, &mut |r| got.push(r)).unwrap(), 3);
+    assert_eq!(got, vec![row("old"), row("new-1"), row("new-2")]);
+}

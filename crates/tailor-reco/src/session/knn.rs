@@ -8,7 +8,7 @@ use std::collections::vec_deque;
 use std::fmt;
 use std::iter::Rev;
 
-use super::index::{MAX_STORED_CLICKS, OrderKey, RecencyIndex, Retention};
+use super::index::{Listed, MAX_STORED_CLICKS, OrderKey, RecencyIndex, Retention};
 use super::rank::{id_map, top_n};
 use super::{Session, SessionRecommender};
 
@@ -272,7 +272,7 @@ fn item_bit(item: u32) -> u64 {
 /// A cursor into one item's session list, from the newest end, with the order key of the
 /// session under it cached so the merge compares keys without looking sessions up.
 struct Head<'a> {
-    rest: Rev<vec_deque::Iter<'a, u32>>,
+    rest: Rev<vec_deque::Iter<'a, Listed>>,
     current: Option<(OrderKey, u32)>,
     weight: f64,
 }
@@ -398,7 +398,7 @@ impl SessionKnn {
             .iter()
             .filter_map(|q| {
                 let mut rest = self.index.sessions_of(q.item)?.iter().rev();
-                let current = rest.next().map(|&slot| (self.index.order_key(slot), slot));
+                let current = rest.next().map(|e| (e.key, e.slot));
                 Some(Head {
                     rest,
                     current,
@@ -417,10 +417,7 @@ impl SessionKnn {
             for head in &mut heads {
                 if head.current == Some(newest) {
                     overlap += head.weight;
-                    head.current = head
-                        .rest
-                        .next()
-                        .map(|&slot| (self.index.order_key(slot), slot));
+                    head.current = head.rest.next().map(|e| (e.key, e.slot));
                 }
             }
             if Some(newest.1) != skip {

@@ -83,12 +83,17 @@ pub fn served(
 
 /// Counts served lists now and logs them durably (committed by the store's writer with the
 /// next group; see `Store::append_served`).
-pub fn record(app: &App, shop: &ShopId, st: &ShopState, rows: Vec<Served>) {
+pub fn record(
+    app: &App,
+    shop: &ShopId,
+    analytics: &parking_lot::Mutex<tailor_engine::analytics::Analytics>,
+    rows: Vec<Served>,
+) {
     if rows.is_empty() {
         return;
     }
     {
-        let mut a = st.analytics.lock();
+        let mut a = analytics.lock();
         for r in &rows {
             a.on_served(r, true);
         }

@@ -28,8 +28,9 @@ pub struct IngestResult {
     pub rejected: Vec<FieldError>,
 }
 
-/// The ingest path shared by every endpoint that takes events: derive sessions, commit durably
-/// (group commit), then apply to the live state. Returns (accepted, duplicates).
+/// The ingest path shared by every endpoint that takes events: commit durably (group commit),
+/// and by then the store's writer has derived sessions and applied the events to the live
+/// state (`app.rs::LiveState`). Returns (accepted, duplicates).
 pub async fn ingest(
     app: &App,
     caller: &Caller,
@@ -38,41 +39,24 @@ pub async fn ingest(
     if events.is_empty() {
         return Ok((0, 0));
     }
-    let shop = app.engine.shop(&caller.shop);
     let now = now_millis();
-    {
-        let mut st = shop.write();
-        for e in &mut events {
-            e.received_at = now;
-            st.prepare(e);
-        }
+    for e in &mut events {
+        e.received_at = now;
     }
-    // The writer thread answers on a oneshot: no blocking-pool hop and no copy of the events,
-    // which come back with the outcome.
+    // The writer thread answers on a oneshot: no blocking-pool hop per request.
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.store.append_events_then(
         &caller.shop,
         events,
-        Box::new(move |events, result| {
-            let _ = tx.send((events, result));
+        Box::new(move |_, result| {
+            let _ = tx.send(result);
         }),
     );
-    let (events, seqs) = rx
+    let seqs = rx
         .await
-        .map_err(|_| ApiError::from(tailor_store::StoreError::Closed))?;
-    let seqs = seqs?;
-    let mut accepted = 0;
-    {
-        let mut st = shop.write();
-        for (e, seq) in events.iter().zip(&seqs) {
-            if seq.is_some() {
-                st.apply(e);
-                app.metrics.event(e.kind.name());
-                accepted += 1;
-            }
-        }
-    }
-    let duplicates = events.len() - accepted;
+        .map_err(|_| ApiError::from(tailor_store::StoreError::Closed))??;
+    let accepted = seqs.iter().filter(|s| s.is_some()).count();
+    let duplicates = seqs.len() - accepted;
     app.metrics.duplicates(duplicates as u64);
     Ok((accepted, duplicates))
 }

@@ -5,15 +5,16 @@ use super::Body;
 use crate::app::App;
 use crate::auth::Caller;
 use crate::error::{ApiError, parse_json};
-use axum::Json;
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use tailor_engine::pipeline::recommend_with;
 use tailor_engine::pipeline::{Ranked, RecRequest};
 use tailor_engine::{ShopState, recommend};
-use tailor_model::now_millis;
+use tailor_model::{ProductId, Tile, now_millis};
 
 /// A new request id: short, unique, and free of the `:` that separates tracking-code parts.
 pub fn request_id() -> String {
@@ -30,31 +31,21 @@ pub fn request_id() -> String {
     format!("r{:016x}", z ^ (z >> 31))
 }
 
-/// One item as the storefront needs it to render a tile, plus tracking and (optionally) why.
-/// Serialized straight into the response (no `Value` tree per item); the fields are in the
-/// alphabetical order a `serde_json::Map` gives, so both forms print the same bytes.
+/// One item as the storefront needs it to render a tile, plus tracking and (optionally) why, as
+/// a serde value for the responses that add fields to their items. The recommendation response
+/// writes the same members straight into bytes ([`write_item`]).
 #[derive(Serialize)]
 pub struct Item<'a> {
+    #[serde(flatten)]
+    tile: Option<Tile<'a>>,
+    // Only for an item the catalog has no data for (then there is no tile).
     #[serde(skip_serializing_if = "Option::is_none")]
-    brand: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    currency: Option<&'a str>,
+    product_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     explain: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    image_url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    price: Option<f64>,
-    product_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sale_price: Option<f64>,
     score: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    title: Option<&'a str>,
     #[serde(serialize_with = "display")]
     tracking: &'a dyn std::fmt::Display,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     warnings: Option<[&'static str; 1]>,
 }
@@ -63,7 +54,7 @@ fn display<S: serde::Serializer>(v: &&dyn std::fmt::Display, s: S) -> Result<S::
     s.collect_str(v)
 }
 
-/// A tracking code (`request:box:position`), written into the response without a `String`.
+/// A tracking code (`request:box:position`).
 pub struct Tracking<'a> {
     /// The request id.
     pub request: &'a str,
@@ -87,24 +78,83 @@ impl<'a> Item<'a> {
         tracking: &'a dyn std::fmt::Display,
         explain: bool,
     ) -> Self {
-        // A number JSON cannot hold was left out before, as `json!` made it null.
-        let number = |x: Option<f64>| x.filter(|v| v.is_finite());
-        let p = shop.catalog.product(r.item);
+        let tile = shop.catalog.product(r.item).map(|p| p.tile());
         Item {
-            brand: p.and_then(|p| p.brand.as_deref()),
-            currency: p.and_then(|p| p.currency.as_deref()),
+            product_id: tile.is_none().then(|| shop.catalog.id(r.item).as_str()),
+            tile,
             explain: explain.then(|| explain_json(r)),
-            image_url: p.and_then(|p| p.image_url.as_deref()),
-            price: number(p.and_then(|p| p.price)),
-            product_id: shop.catalog.id(r.item).as_str(),
-            sale_price: number(p.and_then(|p| p.sale_price)),
             score: r.score,
-            title: p.map(|p| p.title.as_str()),
             tracking,
-            url: p.and_then(|p| p.url.as_deref()),
             warnings: r.warning.map(|w| [w.name()]),
         }
     }
+}
+
+/// `s` as JSON string contents (escaped, without the quotes).
+fn escaped(s: &str) -> String {
+    let quoted = serde_json::Value::from(s).to_string();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// What a response shows of one product, taken while the state is locked and written after.
+pub enum Face {
+    /// The catalog's pre-rendered tile (`Catalog::tile`).
+    Tile(Arc<str>),
+    /// An item the catalog has no data for: only its id.
+    Bare(ProductId),
+}
+
+impl Face {
+    /// The face of `item` in `shop`'s catalog.
+    pub fn of(shop: &ShopState, item: tailor_engine::catalog::Item) -> Self {
+        match shop.catalog.tile(item) {
+            Some(tile) => Face::Tile(tile.clone()),
+            None => Face::Bare(shop.catalog.id(item).clone()),
+        }
+    }
+}
+
+/// Appends one item as a JSON object: the catalog's pre-rendered tile, then score, tracking code
+/// (`request:list:position`; `list` already escaped) and, if asked, explanation and warning.
+/// The same members as [`Item`], without escaping the product's text again.
+pub fn write_item(
+    out: &mut Vec<u8>,
+    face: &Face,
+    r: &Ranked,
+    tracking: (&str, &str, usize),
+    explain: bool,
+) {
+    out.push(b'{');
+    match face {
+        Face::Tile(tile) => out.extend_from_slice(tile.as_bytes()),
+        Face::Bare(id) => {
+            out.extend_from_slice(b"\"product_id\":");
+            json_into(out, id.as_str());
+        }
+    }
+    out.extend_from_slice(b",\"score\":");
+    json_into(out, &r.score);
+    let (request, list, position) = tracking;
+    out.extend_from_slice(b",\"tracking\":\"");
+    out.extend_from_slice(request.as_bytes());
+    out.push(b':');
+    out.extend_from_slice(list.as_bytes());
+    out.push(b':');
+    json_into(out, &position);
+    out.push(b'"');
+    if explain {
+        out.extend_from_slice(b",\"explain\":");
+        json_into(out, &explain_json(r));
+    }
+    if let Some(w) = r.warning {
+        out.extend_from_slice(b",\"warnings\":");
+        json_into(out, &[w.name()]);
+    }
+    out.push(b'}');
+}
+
+fn json_into<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    serde_json::to_writer(out, v).expect("writing JSON into memory cannot fail");
 }
 
 fn explain_json(r: &Ranked) -> Value {
@@ -145,27 +195,9 @@ pub fn item_json(shop: &ShopState, r: &Ranked, tracking: String, explain: bool) 
 }
 
 #[derive(Serialize)]
-struct BoxOut<'a> {
-    items: Vec<Item<'a>>,
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rules: Option<Value>,
-}
-
-#[derive(Serialize)]
 struct EventCounts {
     accepted: usize,
     duplicates: usize,
-}
-
-#[derive(Serialize)]
-struct RecResponse<'a> {
-    boxes: Vec<BoxOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    events: Option<EventCounts>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    experiment: Option<&'a str>,
-    request_id: &'a str,
 }
 
 /// Fill recommendation boxes for one shopper.
@@ -190,86 +222,106 @@ pub async fn post_recommendations(
         }
         None => None,
     };
-    let shop = app.engine.shop(&caller.shop);
-    let st = shop.read();
-    let req = RecRequest::parse(&v, &st.catalog).map_err(|e| ApiError::field(e.field, e.reason))?;
     let rid = request_id();
-    let assigned = super::experiments::assign(
-        &st,
-        tailor_engine::rules::Surface::Recommendations,
-        req.visitor.as_ref(),
-        req.customer.as_ref(),
-    );
-    let no_rules = tailor_engine::rules::RuleSet::default();
-    let filled = match &assigned {
-        None => recommend(&st, &req, now_millis()),
-        Some(a) => recommend_with(
+    // Under the shop's read lock only what needs the state: the pipeline, each item's tile
+    // (shared) and the served lists. Writing the response and counting impressions come after,
+    // so the store's writer, which applies events under the write lock, waits less.
+    let shop = app.engine.shop(&caller.shop);
+    let (req, filled, faces, experiment, served, analytics) = {
+        let st = shop.read();
+        let req =
+            RecRequest::parse(&v, &st.catalog).map_err(|e| ApiError::field(e.field, e.reason))?;
+        let assigned = super::experiments::assign(
             &st,
-            &req,
-            now_millis(),
-            if a.treatment.rules {
-                &st.rules
-            } else {
-                &no_rules
-            },
-            a.treatment.personalize,
-        ),
-    };
-    let customer =
-        super::analytics::unit_customer(&st, req.visitor.as_ref(), req.customer.as_ref());
-    let codes: Vec<Vec<Tracking<'_>>> = filled
-        .iter()
-        .map(|b| {
-            (0..b.items.len())
-                .map(|position| Tracking {
-                    request: &rid,
-                    list: &b.name,
-                    position,
-                })
-                .collect()
-        })
-        .collect();
-    let out = RecResponse {
-        boxes: filled
-            .iter()
-            .zip(&codes)
-            .map(|(b, codes)| BoxOut {
-                items: b
-                    .items
-                    .iter()
-                    .zip(codes)
-                    .map(|(r, code)| Item::new(&st, r, code, req.explain))
-                    .collect(),
-                name: &b.name,
-                rules: req.explain.then(|| applied_json(&b.rules)),
-            })
-            .collect(),
-        events: ingested.map(|(accepted, duplicates)| EventCounts {
-            accepted,
-            duplicates,
-        }),
-        experiment: assigned.as_ref().map(|a| a.label.as_str()),
-        request_id: &rid,
-    };
-    let served = filled
-        .iter()
-        .map(|b| {
-            let items: Vec<&Ranked> = b.items.iter().collect();
-            super::analytics::served(
+            tailor_engine::rules::Surface::Recommendations,
+            req.visitor.as_ref(),
+            req.customer.as_ref(),
+        );
+        let no_rules = tailor_engine::rules::RuleSet::default();
+        let filled = match &assigned {
+            None => recommend(&st, &req, now_millis()),
+            Some(a) => recommend_with(
                 &st,
-                &rid,
-                &b.name,
-                req.visitor.as_ref(),
-                customer.as_ref(),
-                None,
-                None,
-                &items,
-                assigned.as_ref().map(|a| a.label.clone()),
-            )
-        })
-        .collect();
-    super::analytics::record(&app, &caller.shop, &st, served);
-    Ok(Json(out).into_response())
+                &req,
+                now_millis(),
+                if a.treatment.rules {
+                    &st.rules
+                } else {
+                    &no_rules
+                },
+                a.treatment.personalize,
+            ),
+        };
+        let faces: Vec<Vec<Face>> = filled
+            .iter()
+            .map(|b| b.items.iter().map(|r| Face::of(&st, r.item)).collect())
+            .collect();
+        let customer =
+            super::analytics::unit_customer(&st, req.visitor.as_ref(), req.customer.as_ref());
+        let experiment = assigned.map(|a| a.label);
+        let served: Vec<_> = filled
+            .iter()
+            .map(|b| {
+                let items: Vec<&Ranked> = b.items.iter().collect();
+                super::analytics::served(
+                    &st,
+                    &rid,
+                    &b.name,
+                    req.visitor.as_ref(),
+                    customer.as_ref(),
+                    None,
+                    None,
+                    &items,
+                    experiment.clone(),
+                )
+            })
+            .collect();
+        (req, filled, faces, experiment, served, st.analytics.clone())
+    };
+    super::analytics::record(&app, &caller.shop, &analytics, served);
+    let mut body =
+        Vec::with_capacity(512 + 400 * filled.iter().map(|b| b.items.len()).sum::<usize>());
+    body.extend_from_slice(b"{\"boxes\":[");
+    for (i, (b, faces)) in filled.iter().zip(&faces).enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let name = escaped(&b.name);
+        body.extend_from_slice(b"{\"items\":[");
+        for (position, (r, face)) in b.items.iter().zip(faces).enumerate() {
+            if position > 0 {
+                body.push(b',');
+            }
+            write_item(&mut body, face, r, (&rid, &name, position), req.explain);
+        }
+        body.extend_from_slice(b"],\"name\":\"");
+        body.extend_from_slice(name.as_bytes());
+        body.push(b'"');
+        if req.explain {
+            body.extend_from_slice(b",\"rules\":");
+            json_into(&mut body, &applied_json(&b.rules));
+        }
+        body.push(b'}');
+    }
+    body.push(b']');
+    if let Some((accepted, duplicates)) = ingested {
+        body.extend_from_slice(b",\"events\":");
+        json_into(
+            &mut body,
+            &EventCounts {
+                accepted,
+                duplicates,
+            },
+        );
+    }
+    if let Some(label) = &experiment {
+        body.extend_from_slice(b",\"experiment\":");
+        json_into(&mut body, label.as_str());
+    }
+    body.extend_from_slice(b",\"request_id\":");
+    json_into(&mut body, rid.as_str());
+    body.push(b'}');
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[cfg(test)]

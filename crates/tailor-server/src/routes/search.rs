@@ -200,7 +200,7 @@ pub async fn post_search(
     if let Some(a) = &assigned {
         body["experiment"] = json!(a.label);
     }
-    super::analytics::record(&app, &caller.shop, &st, vec![served]);
+    super::analytics::record(&app, &caller.shop, &st.analytics, vec![served]);
     if let Some((accepted, duplicates)) = ingested {
         body["events"] = json!({"accepted": accepted, "duplicates": duplicates});
     }
