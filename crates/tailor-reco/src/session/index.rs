@@ -604,11 +604,13 @@ impl RecencyIndex {
         &self.clicks[span.start..span.start + usize::from(span.len)]
     }
 
-    /// Where the session in `slot` stands in recency order.
+    /// Where the session in `slot` stands in recency order (queries read it from the lists).
+    #[cfg(test)]
     pub(crate) fn order_key(&self, slot: u32) -> OrderKey {
         self.order[slot as usize]
     }
 
+    #[cfg(test)]
     pub(crate) fn time(&self, slot: u32) -> i64 {
         self.order[slot as usize].0
     }

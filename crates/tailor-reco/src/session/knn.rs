@@ -4,12 +4,12 @@
 //! plus reminders of the session's own recent items (the "remind" extension of session kNN in
 //! Latifi, Mauro & Jannach, Information Sciences 2021).
 
-use std::collections::vec_deque;
+use std::collections::{BinaryHeap, vec_deque};
 use std::fmt;
 use std::iter::Rev;
 
 use super::index::{Listed, MAX_STORED_CLICKS, OrderKey, RecencyIndex, Retention};
-use super::rank::{id_map, top_n};
+use super::rank::{descending_f64, id_map, top_n};
 use super::{Session, SessionRecommender};
 
 /// Largest accepted sample size `m`; a bound on index memory and on the cost of one prediction.
@@ -393,7 +393,9 @@ impl SessionKnn {
     /// weighted overlap. The per-item lists are sorted by recency, so merging them from the newest
     /// end yields the union in recency order and the scan stops after `m` distinct sessions: no
     /// session older than the `m`-th is ever looked at (VMIS-kNN's early stopping).
-    fn candidates(&self, query: &[QueryItem], skip: Option<u32>) -> Vec<(u32, f64)> {
+    /// Each with the session's order key, read from the list: the neighbour step needs its time,
+    /// and looking it up by slot is a cache miss per candidate.
+    fn candidates(&self, query: &[QueryItem], skip: Option<u32>) -> Vec<(u32, f64, OrderKey)> {
         let mut heads: Vec<Head<'_>> = query
             .iter()
             .filter_map(|q| {
@@ -406,29 +408,53 @@ impl SessionKnn {
                 })
             })
             .collect();
+        // The heads' current sessions in a max-heap: each step costs O(log w), not a scan of
+        // all w heads (a long window merges up to `window` lists).
+        let mut heap: BinaryHeap<(OrderKey, u32, usize)> = heads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| h.current.map(|(key, slot)| (key, slot, i)))
+            .collect();
+        let mut holders: Vec<usize> = Vec::with_capacity(heads.len());
         let mut out = Vec::with_capacity(self.params.sample_size);
         while out.len() < self.params.sample_size {
-            let Some(newest) = heads.iter().filter_map(|h| h.current).max() else {
+            let Some((newest, slot, first)) = heap.pop() else {
                 break;
             };
             // A session sits at the same place in every list that holds it, so all of its
-            // entries are at the heads now.
+            // entries are at the heads now, and on top of the heap together.
+            holders.clear();
+            holders.push(first);
+            while let Some(&(key, _, i)) = heap.peek()
+                && key == newest
+            {
+                heap.pop();
+                holders.push(i);
+            }
+            // Summed in window order, so the overlap does not depend on the heap's order.
+            holders.sort_unstable();
             let mut overlap = 0.0;
-            for head in &mut heads {
-                if head.current == Some(newest) {
-                    overlap += head.weight;
-                    head.current = head.rest.next().map(|e| (e.key, e.slot));
+            for &i in &holders {
+                let head = &mut heads[i];
+                overlap += head.weight;
+                head.current = head.rest.next().map(|e| (e.key, e.slot));
+                if let Some((key, slot)) = head.current {
+                    heap.push((key, slot, i));
                 }
             }
-            if Some(newest.1) != skip {
-                out.push((newest.1, overlap));
+            if Some(slot) != skip {
+                out.push((slot, overlap, newest));
             }
         }
         out
     }
 
     /// The `k` most similar candidates, most similar first (ties: the more recent session).
-    fn neighbors(&self, query: &[QueryItem], candidates: Vec<(u32, f64)>) -> Vec<(u32, f64)> {
+    fn neighbors(
+        &self,
+        query: &[QueryItem],
+        candidates: Vec<(u32, f64, OrderKey)>,
+    ) -> Vec<(u32, f64)> {
         let norm = match self.params.similarity {
             Similarity::Cosine => query
                 .iter()
@@ -439,34 +465,36 @@ impl SessionKnn {
         };
         // Ages count from the newest candidate, not from "now": a common factor cancels out of
         // every ranking, and this way the newest weighs exactly 1 and nothing underflows early.
-        let newest = candidates
-            .first()
-            .map_or(0, |&(slot, _)| self.index.time(slot));
-        let mut scored: Vec<(u32, f64)> = candidates
-            .into_iter()
-            .map(|(slot, overlap)| {
+        let newest = candidates.first().map_or(0, |c| c.2.0);
+        let sims: Vec<(u32, f64)> = candidates
+            .iter()
+            .map(|&(slot, overlap, key)| {
                 let mut sim = overlap / norm;
                 if self.params.similarity == Similarity::Cosine {
                     sim /= f64::from(self.index.distinct_items(slot).max(1)).sqrt();
                 }
                 if let Some(per_second) = self.weights.recency_per_second {
-                    let age = (newest - self.index.time(slot)).max(0) as f64;
+                    let age = (newest - key.0).max(0) as f64;
                     sim *= (-age * per_second).exp();
                 }
                 (slot, sim)
             })
             .collect();
-        let order = |a: &(u32, f64), b: &(u32, f64)| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| self.index.order_key(b.0).cmp(&self.index.order_key(a.0)))
-        };
+        // Most similar first, ties to the more recent session: candidates come newest first, so
+        // (descending similarity, position) as one integer orders them, and integers select and
+        // sort much faster than floats with a key comparison behind them.
+        let mut order: Vec<u128> = sims
+            .iter()
+            .enumerate()
+            .map(|(i, &(_, sim))| (u128::from(descending_f64(sim)) << 64) | i as u128)
+            .collect();
         let k = self.params.neighbors;
-        if scored.len() > k {
-            scored.select_nth_unstable_by(k - 1, order);
-            scored.truncate(k);
+        if order.len() > k {
+            order.select_nth_unstable(k - 1);
+            order.truncate(k);
         }
-        scored.sort_unstable_by(order);
-        scored
+        order.sort_unstable();
+        order.into_iter().map(|o| sims[o as u64 as usize]).collect()
     }
 
     fn score(

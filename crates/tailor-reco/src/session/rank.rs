@@ -71,26 +71,59 @@ pub(crate) fn top_n(
     if n == 0 {
         return Vec::new();
     }
-    let mut all: Vec<(u32, f32)> = candidates.into_iter().collect();
+    // Each candidate as one integer in the same order as `by_score_then_id`: selecting and
+    // sorting plain `u64`s costs a fraction of comparing floats and then ids.
+    let mut all: Vec<u64> = candidates
+        .into_iter()
+        .map(|(item, score)| (u64::from(descending_f32(score)) << 32) | u64::from(item))
+        .collect();
     let mut kept = Vec::with_capacity(n.min(all.len()));
     let (mut start, mut block) = (0, n.saturating_mul(2).max(16));
     while kept.len() < n && start < all.len() {
         let end = start.saturating_add(block).min(all.len());
         let rest = &mut all[start..];
         if end < start + rest.len() {
-            rest.select_nth_unstable_by(end - start - 1, by_score_then_id);
+            rest.select_nth_unstable(end - start - 1);
         }
         let best = &mut rest[..end - start];
-        best.sort_unstable_by(by_score_then_id);
+        best.sort_unstable();
         kept.extend(
             best.iter()
-                .filter(|&&(item, _)| !exclude(item))
+                .map(|&key| {
+                    (
+                        key as u32,
+                        f32::from_bits(ascending_bits_f32(!(key >> 32) as u32)),
+                    )
+                })
+                .filter(|&(item, _)| !exclude(item))
                 .take(n - kept.len()),
         );
         start = end;
         block = block.saturating_mul(2);
     }
     kept
+}
+
+/// `x`'s bits, mapped so that unsigned order is `f32::total_cmp`'s order, then flipped:
+/// ascending integers are descending scores.
+pub(crate) fn descending_f32(x: f32) -> u32 {
+    let b = x.to_bits();
+    !(if b >> 31 == 1 { !b } else { b | (1 << 31) })
+}
+
+/// The inverse of the mapping inside [`descending_f32`] (before the flip).
+fn ascending_bits_f32(ordered: u32) -> u32 {
+    if ordered >> 31 == 1 {
+        ordered & !(1 << 31)
+    } else {
+        !ordered
+    }
+}
+
+/// `f64` version of [`descending_f32`].
+pub(crate) fn descending_f64(x: f64) -> u64 {
+    let b = x.to_bits();
+    !(if b >> 63 == 1 { !b } else { b | (1 << 63) })
 }
 
 #[cfg(test)]
@@ -130,6 +163,36 @@ mod tests {
             1000 - (0..1000).filter(|&i| odd(i)).count()
         );
         assert_eq!(top_n(cands, 10, &|_| false).len(), 5);
+    }
+
+    #[test]
+    fn descending_keys_order_like_total_cmp_reversed() {
+        let xs = [
+            f32::NEG_INFINITY,
+            -3.5,
+            -0.0,
+            0.0,
+            f32::MIN_POSITIVE,
+            1.0,
+            1e30,
+            f32::INFINITY,
+            f32::NAN,
+        ];
+        for a in xs {
+            for b in xs {
+                assert_eq!(
+                    descending_f32(a).cmp(&descending_f32(b)),
+                    b.total_cmp(&a),
+                    "{a} {b}"
+                );
+                assert_eq!(
+                    descending_f64(f64::from(a)).cmp(&descending_f64(f64::from(b))),
+                    f64::from(b).total_cmp(&f64::from(a))
+                );
+            }
+            let back = f32::from_bits(ascending_bits_f32(!descending_f32(a)));
+            assert_eq!(back.to_bits(), a.to_bits());
+        }
     }
 
     #[test]
