@@ -25,6 +25,12 @@ mod outbox;
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "tailor.sqlite";
+/// How often the checkpointer copies the WAL into the database file, beside the writer. SQLite
+/// checkpoints inside the commit that takes the WAL past 1,000 pages, and that commit (with every
+/// request waiting on it) then waits for the copy and its fsyncs: under load several times a
+/// second. A passive checkpoint on its own connection does that copying in between, so the WAL
+/// seldom reaches the threshold; the writer's own checkpoint stays as the bound on its size.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 /// Most events one group commit takes before it commits; bounds transaction size and latency.
 const MAX_EVENTS_PER_COMMIT: usize = 50_000;
 
@@ -68,6 +74,8 @@ pub struct SqliteStore {
     // Senders are shared; the lock is only taken to close the channel on drop.
     writer: parking_lot::RwLock<Option<mpsc::Sender<AppendRequest>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    // Dropping the sender stops the checkpointer.
+    checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
     observer: ObserverSlot,
 }
 
@@ -112,6 +120,12 @@ impl SqliteStore {
         conn.execute_batch(outbox::SCHEMA)?;
         conn.execute_batch(crate::notifications::SCHEMA)?;
         let writer_conn = open_conn(&path, durability)?;
+        let checkpoint_conn = open_conn(&path, durability)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let checkpointer = std::thread::Builder::new()
+            .name("tailor-store-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpoint_conn, &stopped))
+            .map_err(|_| StoreError::Closed)?;
         let (tx, rx) = mpsc::channel::<AppendRequest>();
         let observer = ObserverSlot::default();
         let seen = observer.clone();
@@ -123,6 +137,7 @@ impl SqliteStore {
             conn: Mutex::new(conn),
             writer: parking_lot::RwLock::new(Some(tx)),
             writer_thread: Mutex::new(Some(handle)),
+            checkpointer: Mutex::new(Some((stop, checkpointer))),
             observer,
         })
     }
@@ -135,6 +150,18 @@ impl Drop for SqliteStore {
         if let Some(h) = self.writer_thread.lock().take() {
             let _ = h.join();
         }
+        if let Some((stop, h)) = self.checkpointer.lock().take() {
+            drop(stop);
+            let _ = h.join();
+        }
+    }
+}
+
+/// Copies the WAL into the database file beside the writer until `stop` closes. A checkpoint
+/// that cannot finish (a reader in the way) is simply tried again at the next tick.
+fn checkpoint_loop(conn: &Connection, stop: &mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        let _ = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);");
     }
 }
 
@@ -170,11 +197,12 @@ fn pending(group: &mut [AppendRequest]) -> Vec<Pending<'_>> {
 fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>, observer: &ObserverSlot) {
     let Ok(first) = rx.recv() else { return };
     let mut group = drain(&rx, Some(first));
+    let mut registered: Vec<ShopId> = Vec::new();
     if let Some(o) = observer.lock().clone() {
         o.step(&[], &mut pending(&mut group));
     }
     loop {
-        let result = commit_group(&mut conn, &group);
+        let result = commit_group(&mut conn, &group, &mut registered);
         let mut next = drain(&rx, None);
         if let Some(o) = observer.lock().clone() {
             let committed: Vec<Committed<'_>> = match &result {
@@ -216,8 +244,32 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>, observer
     }
 }
 
-fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Vec<Option<Seq>>>> {
-    let tx = conn.transaction()?;
+fn commit_group(
+    conn: &mut Connection,
+    group: &[AppendRequest],
+    registered: &mut Vec<ShopId>,
+) -> Result<Vec<Vec<Option<Seq>>>> {
+    // BEGIN and COMMIT as cached statements: a transaction per group commit, thousands a second,
+    // and rusqlite's `transaction()` parses both again each time.
+    conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+    let known = registered.len();
+    let result = write_group(conn, group, registered).and_then(|out| {
+        conn.prepare_cached("COMMIT")?.execute([])?;
+        Ok(out)
+    });
+    if result.is_err() {
+        // Nothing of the group is stored, the shops it registered included.
+        let _ = conn.execute_batch("ROLLBACK");
+        registered.truncate(known);
+    }
+    result
+}
+
+fn write_group(
+    tx: &Connection,
+    group: &[AppendRequest],
+    registered: &mut Vec<ShopId>,
+) -> Result<Vec<Vec<Option<Seq>>>> {
     let mut out = Vec::with_capacity(group.len());
     let mut body = Vec::with_capacity(256);
     {
@@ -226,13 +278,12 @@ fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Ve
         )?;
         let mut shop =
             tx.prepare_cached("INSERT OR IGNORE INTO shops(id, created_at) VALUES (?1, ?2)")?;
-        let mut registered: Vec<&ShopId> = Vec::new();
         for req in group {
             // A shop exists once anything is stored for it, so start-up replay finds it. Once
-            // per shop and group: most groups are many requests for one shop.
-            if !registered.contains(&&req.shop) {
+            // per shop for this writer (`registered` keeps the shops already written).
+            if !registered.contains(&req.shop) {
                 shop.execute(params![req.shop.as_str(), now_millis()])?;
-                registered.push(&req.shop);
+                registered.push(req.shop.clone());
             }
             let mut seqs = Vec::with_capacity(req.events.len());
             for e in &req.events {
@@ -264,7 +315,6 @@ fn commit_group(conn: &mut Connection, group: &[AppendRequest]) -> Result<Vec<Ve
             served.execute(params![shop.as_str(), at, body.as_slice()])?;
         }
     }
-    tx.commit()?;
     Ok(out)
 }
 
