@@ -7,6 +7,8 @@
 #
 #   scripts/bench/serve-profile.sh [--callgrind] [BINARY] [SECONDS]
 #
+# SERVE_ARGS is passed to `tailor serve` (e.g. SERVE_ARGS="--sync process").
+#
 # Needs wrk (Debian package wrk), valgrind for --callgrind, and ../shared/datasets/yoochoose-rsc15-100k.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,9 +26,9 @@ export TAILOR_ITEMS="$WORK/items.txt"
 PORT=$((20000 + RANDOM % 20000))
 if [ $CG = 1 ]; then
   valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" "$BIN" serve --data-dir "$WORK/store" \
-    --listen 127.0.0.1:$PORT > "$WORK/serve.log" 2>&1 &
+    --listen 127.0.0.1:$PORT ${SERVE_ARGS:-} > "$WORK/serve.log" 2>&1 &
 else
-  "$BIN" serve --data-dir "$WORK/store" --listen 127.0.0.1:$PORT > "$WORK/serve.log" 2>&1 &
+  "$BIN" serve --data-dir "$WORK/store" --listen 127.0.0.1:$PORT ${SERVE_ARGS:-} > "$WORK/serve.log" 2>&1 &
 fi
 SPID=$!
 for _ in $(seq 600); do curl -sf http://127.0.0.1:$PORT/healthz > /dev/null && break; sleep 0.5; done
