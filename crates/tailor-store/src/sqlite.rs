@@ -71,7 +71,7 @@ type ObserverSlot = Arc<Mutex<Option<Arc<dyn CommitObserver>>>>;
 /// The embedded SQLite store. Cheap to share behind an `Arc`.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
-    // Senders are shared; the lock is only taken to close the channel on drop.
+    // Senders send under the read lock; the write lock only closes the channel on drop.
     writer: parking_lot::RwLock<Option<mpsc::Sender<AppendRequest>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     // Dropping the sender stops the checkpointer.
@@ -193,15 +193,19 @@ fn pending(group: &mut [AppendRequest]) -> Vec<Pending<'_>> {
 }
 
 /// Commits groups one after another. Between two commits the observer gets one call that
-/// applies the group just committed and prepares the next, which is drained first for that.
+/// applies the group just committed and prepares the next, which is drained first for that;
+/// a group that starts after an idle wait is prepared on its own.
 fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>, observer: &ObserverSlot) {
-    let Ok(first) = rx.recv() else { return };
-    let mut group = drain(&rx, Some(first));
     let mut registered: Vec<ShopId> = Vec::new();
-    if let Some(o) = observer.lock().clone() {
-        o.step(&[], &mut pending(&mut group));
-    }
+    let mut group: Vec<AppendRequest> = Vec::new();
     loop {
+        if group.is_empty() {
+            let Ok(first) = rx.recv() else { return };
+            group = drain(&rx, Some(first));
+            if let Some(o) = observer.lock().clone() {
+                o.step(&[], &mut pending(&mut group));
+            }
+        }
         let result = commit_group(&mut conn, &group, &mut registered);
         let mut next = drain(&rx, None);
         if let Some(o) = observer.lock().clone() {
@@ -231,13 +235,6 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>, observer
                 for req in group {
                     (req.done)(req.events, Err(StoreError::Write(msg.clone())));
                 }
-            }
-        }
-        if next.is_empty() {
-            let Ok(first) = rx.recv() else { return };
-            next = drain(&rx, Some(first));
-            if let Some(o) = observer.lock().clone() {
-                o.step(&[], &mut pending(&mut next));
             }
         }
         group = next;

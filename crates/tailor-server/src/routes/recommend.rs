@@ -54,22 +54,6 @@ fn display<S: serde::Serializer>(v: &&dyn std::fmt::Display, s: S) -> Result<S::
     s.collect_str(v)
 }
 
-/// A tracking code (`request:box:position`).
-pub struct Tracking<'a> {
-    /// The request id.
-    pub request: &'a str,
-    /// The box (or `search`).
-    pub list: &'a str,
-    /// 0-based position in the list.
-    pub position: usize,
-}
-
-impl std::fmt::Display for Tracking<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.request, self.list, self.position)
-    }
-}
-
 impl<'a> Item<'a> {
     /// The tile of `r`. `tracking` is the code a click sends back.
     pub fn new(
@@ -92,7 +76,7 @@ impl<'a> Item<'a> {
 
 /// `s` as JSON string contents (escaped, without the quotes).
 fn escaped(s: &str) -> String {
-    let quoted = serde_json::Value::from(s).to_string();
+    let quoted = serde_json::to_string(s).expect("a string serializes");
     quoted[1..quoted.len() - 1].to_string()
 }
 
