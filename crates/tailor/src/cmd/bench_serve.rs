@@ -7,6 +7,11 @@
 //! records a view for a random one of 20,000 visitors, on an item drawn uniformly from the test
 //! file's items, and asks for 20 recommendations: serenade's request shape.
 //!
+//! Then EVALUATION.md §5's mix of a shop's traffic, fixed-rate first and then at the maximum rate:
+//! 70 % `for_you` recommendations (20 items, no click), 20 % single view events through
+//! `POST /v1/events`, and 10 % searches (`POST /v1/search`, half for the title of a random test
+//! item and half a query every product matches, personal rerank for that visitor, 20 results). Those rows have a line per request kind too.
+//!
 //! The load generator runs in this process: by default a single-threaded tokio runtime (plus,
 //! for the fixed rate, one timer thread that mostly sleeps), so the server's own runtime keeps
 //! the machine's cores. The CPU time each side used is measured from `/proc` and printed.
@@ -53,6 +58,13 @@ pub struct ServeBenchArgs {
     /// Seconds of each fixed-rate phase (0 skips them).
     #[arg(long, default_value_t = 20.0)]
     open_secs: f64,
+    /// Seconds of the fixed-rate phase of the 70/20/10 mix (0 skips it; the closed-loop phase of
+    /// the mix runs for --closed-secs).
+    #[arg(long, default_value_t = 30.0)]
+    mix_secs: f64,
+    /// Leave out both phases of the mix.
+    #[arg(long)]
+    no_mix: bool,
     /// Connections of the fixed-rate phases.
     #[arg(long, default_value_t = 16)]
     open_connections: usize,
@@ -79,6 +91,45 @@ pub struct ServeBenchArgs {
 const SESSION_BOX: &str = r#"[{"sources":["session_next"],"count":20}]"#;
 /// The full blend of the storefront's "for you" box.
 const FOR_YOU_BOX: &str = r#"[{"preset":"for_you","count":20}]"#;
+
+/// What a phase sends.
+#[derive(Clone, Copy)]
+enum Workload {
+    /// Every request is `POST /v1/recommendations` with these boxes (and a click, unless
+    /// `--no-events`).
+    Recommend(&'static str),
+    /// EVALUATION.md §5: 70 % recommendations, 20 % events, 10 % searches.
+    Mix,
+}
+
+/// The kinds of request of the mix, in the order of their rows.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Recommend,
+    Event,
+    Search,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Recommend, Kind::Event, Kind::Search];
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Recommend => "recommend",
+            Kind::Event => "event",
+            Kind::Search => "search",
+        }
+    }
+
+    /// 70 / 20 / 10 out of a uniform draw.
+    fn draw(rng: &mut StdRng) -> Self {
+        match rng.random_range(0..10) {
+            0..7 => Kind::Recommend,
+            7..9 => Kind::Event,
+            _ => Kind::Search,
+        }
+    }
+}
 
 pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
     for (what, path) in [("--train", &a.train), ("--test", &a.test)] {
@@ -138,7 +189,7 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
             .build()?
     };
     let load = Arc::new(Load {
-        url: format!("{base}/v1/recommendations"),
+        base: base.clone(),
         auth: format!("Bearer {secret}"),
         items: test_items,
         visitors: a.visitors,
@@ -150,7 +201,7 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
     let suffix = if a.no_events { "-no-events" } else { "" };
 
     // One request first: the shape must be accepted and must return recommendations.
-    let sample = rt.block_on(load.sample(SESSION_BOX))?;
+    let sample = rt.block_on(load.sample(Workload::Recommend(SESSION_BOX)))?;
 
     let mut report = Report::new(
         "bench serve",
@@ -173,6 +224,7 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
     ));
     let mut cpu_notes = Vec::new();
     let mut phase = |name: String,
+                     mix: bool,
                      report: &mut Report,
                      run: &dyn Fn() -> anyhow::Result<Outcome>|
      -> anyhow::Result<()> {
@@ -192,10 +244,11 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
         let (errors, lag) = (out.errors, out.dispatch_lag);
         let first_error = out.first_error.clone();
         let requests = out.requests;
-        report.rows.push(
-            out.row(&name)
-                .metric("server_cpu_us_per_req", server_cpu_us.round()),
-        );
+        let mut rows = out.rows(&name, mix);
+        rows[0] = rows[0]
+            .clone()
+            .metric("server_cpu_us_per_req", server_cpu_us.round());
+        report.rows.extend(rows);
         if errors > 0 {
             report.notes.push(format!(
                 "{name}: THIS RUN HAD {} ERRORS out of {} requests; first: {}",
@@ -216,14 +269,19 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
 
     if a.closed_secs > 0.0 {
         let conns = a.connections.max(1);
-        phase(format!("tailor-closed{suffix}"), &mut report, &|| {
-            rt.block_on(load.clone().closed(
-                SESSION_BOX,
-                conns,
-                Duration::from_secs_f64(a.closed_secs),
-                a.seed,
-            ))
-        })?;
+        phase(
+            format!("tailor-closed{suffix}"),
+            false,
+            &mut report,
+            &|| {
+                rt.block_on(load.clone().closed(
+                    Workload::Recommend(SESSION_BOX),
+                    conns,
+                    Duration::from_secs_f64(a.closed_secs),
+                    a.seed,
+                ))
+            },
+        )?;
     }
     if a.open_secs > 0.0 {
         let conns = a.open_connections.max(1);
@@ -233,10 +291,11 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
         ] {
             phase(
                 format!("{name}-{}rps{suffix}", a.rate),
+                false,
                 &mut report,
                 &|| {
                     rt.block_on(load.clone().open(
-                        boxes,
+                        Workload::Recommend(boxes),
                         conns,
                         a.rate,
                         Duration::from_secs_f64(a.open_secs),
@@ -245,6 +304,41 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
                 },
             )?;
         }
+    }
+    // The mix: fixed rate first, then the maximum (EVALUATION.md §5).
+    if !a.no_mix && !a.no_events {
+        if a.mix_secs > 0.0 {
+            let conns = a.open_connections.max(1);
+            phase(format!("mix-{}rps", a.rate), true, &mut report, &|| {
+                rt.block_on(load.clone().open(
+                    Workload::Mix,
+                    conns,
+                    a.rate,
+                    Duration::from_secs_f64(a.mix_secs),
+                    a.seed + 3,
+                ))
+            })?;
+        }
+        if a.closed_secs > 0.0 {
+            let conns = a.connections.max(1);
+            phase("mix-closed".into(), true, &mut report, &|| {
+                rt.block_on(load.clone().closed(
+                    Workload::Mix,
+                    conns,
+                    Duration::from_secs_f64(a.closed_secs),
+                    a.seed + 4,
+                ))
+            })?;
+        }
+        report.notes.push(format!(
+            "mix rows (EVALUATION.md §5): 70 % POST /v1/recommendations with the for_you box of 20 \
+             and no click, 20 % POST /v1/events with one view (committed, --sync {}, before the \
+             answer), 10 % POST /v1/search (every title is \"Item <id>\": half \"item <id>\" of a \
+             random test item, which finds that product, half \"items\", which every product matches, \
+             so the personal rerank sees a full top 300), 20 results; the same {} visitors; a row per kind of request after each mix row",
+            a.sync,
+            a.visitors
+        ));
     }
     drop(server);
 
@@ -448,11 +542,12 @@ impl Drop for Server {
 
 /// What every request needs.
 struct Load {
-    url: String,
+    /// The server's base address, `http://host:port`.
+    base: String,
     auth: String,
     items: Vec<String>,
     visitors: usize,
-    /// Whether each request carries its click.
+    /// Whether each recommendation request of [`Workload::Recommend`] carries its click.
     events: bool,
 }
 
@@ -469,14 +564,18 @@ struct Outcome {
     items_seen: usize,
     items_sampled: usize,
     dispatch_lag: Option<Latency>,
+    /// Latencies by [`Kind`] (index in `Kind::ALL`), for the mix.
+    kind_latency_us: [Vec<f64>; 3],
 }
 
 impl Outcome {
     /// Counts one answer; its latency runs from `since` (the send, or the scheduled time).
-    fn record(&mut self, answer: Result<usize, String>, since: Instant, sampled: bool) {
+    fn record(&mut self, kind: Kind, answer: Result<usize, String>, since: Instant, sampled: bool) {
         match answer {
             Ok(items) => {
-                self.latency_us.push(since.elapsed().as_secs_f64() * 1e6);
+                let us = since.elapsed().as_secs_f64() * 1e6;
+                self.latency_us.push(us);
+                self.kind_latency_us[kind as usize].push(us);
                 self.requests += 1;
                 if sampled {
                     self.items_seen += items;
@@ -497,11 +596,33 @@ impl Outcome {
             self.first_error = o.first_error;
         }
         self.latency_us.extend(o.latency_us);
+        for (all, mine) in self.kind_latency_us.iter_mut().zip(o.kind_latency_us) {
+            all.extend(mine);
+        }
         self.items_seen += o.items_seen;
         self.items_sampled += o.items_sampled;
     }
 
-    fn row(mut self, name: &str) -> Row {
+    /// The phase's row and, for the mix, one row per kind of request.
+    fn rows(mut self, name: &str, mix: bool) -> Vec<Row> {
+        let mut rows = Vec::new();
+        if mix {
+            for (kind, lat) in Kind::ALL.iter().zip(&mut self.kind_latency_us) {
+                let mut row = Row::new(format!("{name}:{}", kind.name()))
+                    .metric(
+                        "req_per_sec",
+                        (lat.len() as f64 / self.secs.max(1e-9)).round(),
+                    )
+                    .metric("requests", lat.len() as f64);
+                row.latency_us = Some(Latency::from_samples(lat));
+                rows.push(row.metric("p95_us", p95(lat)));
+            }
+        }
+        rows.insert(0, self.row(name));
+        rows
+    }
+
+    fn row(&mut self, name: &str) -> Row {
         let mut row = Row::new(name)
             .metric(
                 "req_per_sec",
@@ -515,8 +636,17 @@ impl Outcome {
                 (100.0 * self.items_seen as f64 / self.items_sampled.max(1) as f64).round() / 100.0,
             );
         row.latency_us = Some(Latency::from_samples(&mut self.latency_us));
-        row
+        row.metric("p95_us", p95(&self.latency_us))
     }
+}
+
+/// The 95th percentile (nearest rank) of sorted samples; EVALUATION.md §5 asks for it.
+fn p95(sorted: &[f64]) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((0.95 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    (sorted[rank - 1] * 10.0).round() / 10.0
 }
 
 /// Items in an answer, counted by their `"product_id"` keys.
@@ -531,13 +661,45 @@ impl Load {
         format!(r#"{{"type":"view","visitor_id":"live-{visitor}","product_id":"{item}"}}"#)
     }
 
-    fn body(&self, rng: &mut StdRng, boxes: &str) -> String {
+    /// The next request of `work`: its kind, path and body.
+    fn request(&self, rng: &mut StdRng, work: Workload) -> (Kind, &'static str, String) {
         let visitor = rng.random_range(0..self.visitors);
-        if self.events {
-            let event = self.event(rng, visitor);
-            format!(r#"{{"visitor_id":"live-{visitor}","events":[{event}],"boxes":{boxes}}}"#)
-        } else {
-            format!(r#"{{"visitor_id":"live-{visitor}","boxes":{boxes}}}"#)
+        let kind = match work {
+            Workload::Recommend(_) => Kind::Recommend,
+            Workload::Mix => Kind::draw(rng),
+        };
+        match (work, kind) {
+            (Workload::Recommend(boxes), _) if self.events => {
+                let event = self.event(rng, visitor);
+                let body = format!(
+                    r#"{{"visitor_id":"live-{visitor}","events":[{event}],"boxes":{boxes}}}"#
+                );
+                (kind, "/v1/recommendations", body)
+            }
+            (Workload::Recommend(boxes), _) => {
+                let body = format!(r#"{{"visitor_id":"live-{visitor}","boxes":{boxes}}}"#);
+                (kind, "/v1/recommendations", body)
+            }
+            (Workload::Mix, Kind::Recommend) => {
+                let body = format!(r#"{{"visitor_id":"live-{visitor}","boxes":{FOR_YOU_BOX}}}"#);
+                (kind, "/v1/recommendations", body)
+            }
+            (Workload::Mix, Kind::Event) => {
+                let body = format!(r#"{{"events":[{}]}}"#, self.event(rng, visitor));
+                (kind, "/v1/events", body)
+            }
+            (Workload::Mix, Kind::Search) => {
+                // Every title is "Item <id>": half the searches name one product, half are broad
+                // ("items" matches the whole catalog, so the personal rerank sees a full top 300).
+                let query = if rng.random_bool(0.5) {
+                    format!("item {}", self.items[rng.random_range(0..self.items.len())])
+                } else {
+                    "items".to_string()
+                };
+                let body =
+                    format!(r#"{{"query":"{query}","visitor_id":"live-{visitor}","limit":20}}"#);
+                (kind, "/v1/search", body)
+            }
         }
     }
 
@@ -577,11 +739,12 @@ impl Load {
     async fn send(
         &self,
         client: &reqwest::Client,
+        path: &str,
         body: String,
         count: bool,
     ) -> Result<usize, String> {
         let resp = client
-            .post(&self.url)
+            .post(format!("{}{path}", self.base))
             .header("content-type", "application/json")
             .header("authorization", &self.auth)
             .body(body)
@@ -603,19 +766,19 @@ impl Load {
     }
 
     /// One request, which must succeed; returns the items of its answer.
-    async fn sample(&self, boxes: &str) -> anyhow::Result<usize> {
+    async fn sample(&self, work: Workload) -> anyhow::Result<usize> {
         let client = Self::client()?;
         let mut rng = StdRng::seed_from_u64(0);
-        let body = self.body(&mut rng, boxes);
-        self.send(&client, body, true)
+        let (_, path, body) = self.request(&mut rng, work);
+        self.send(&client, path, body, true)
             .await
-            .map_err(|e| anyhow::anyhow!("the first request failed: {e}"))
+            .map_err(|e| anyhow::anyhow!("the first request ({path}) failed: {e}"))
     }
 
     /// Closed loop: `conns` connections, each sending its next request when the answer arrives.
     async fn closed(
         self: Arc<Self>,
-        boxes: &'static str,
+        work: Workload,
         conns: usize,
         dur: Duration,
         seed: u64,
@@ -631,11 +794,12 @@ impl Load {
                 let mut out = Outcome::default();
                 let mut n = 0usize;
                 while Instant::now() < end {
-                    let body = load.body(&mut rng, boxes);
-                    let count = n.is_multiple_of(16);
+                    let (kind, path, body) = load.request(&mut rng, work);
+                    let count = n.is_multiple_of(16) && kind != Kind::Event;
                     n += 1;
                     let t = Instant::now();
-                    out.record(load.send(&client, body, count).await, t, count);
+                    let answer = load.send(&client, path, body, count).await;
+                    out.record(kind, answer, t, count);
                 }
                 out
             }));
@@ -654,7 +818,7 @@ impl Load {
     /// latency counts from that scheduled time, so time spent waiting for a connection counts.
     async fn open(
         self: Arc<Self>,
-        boxes: &'static str,
+        work: Workload,
         conns: usize,
         rate: f64,
         dur: Duration,
@@ -668,7 +832,7 @@ impl Load {
         for _ in 0..conns {
             let client = Self::client()?;
             let _ = client
-                .get(self.url.replace("/v1/recommendations", "/healthz"))
+                .get(format!("{}/healthz", self.base))
                 .send()
                 .await?
                 .bytes()
@@ -701,9 +865,10 @@ impl Load {
                     let next = rx.lock().await.recv().await;
                     let Some((i, at)) = next else { break };
                     let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(1_000_003) ^ i as u64);
-                    let body = load.body(&mut rng, boxes);
-                    let count = i.is_multiple_of(16);
-                    out.record(load.send(&client, body, count).await, at, count);
+                    let (kind, path, body) = load.request(&mut rng, work);
+                    let count = i.is_multiple_of(16) && kind != Kind::Event;
+                    let answer = load.send(&client, path, body, count).await;
+                    out.record(kind, answer, at, count);
                 }
                 out
             }));
@@ -719,5 +884,103 @@ impl Load {
             .map_err(|_| anyhow::anyhow!("the timer thread panicked"))?;
         out.dispatch_lag = Some(Latency::from_samples(&mut lag));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load() -> Load {
+        Load {
+            base: "http://127.0.0.1:1".into(),
+            auth: String::new(),
+            items: vec!["214536502".into(), "214662742".into()],
+            visitors: 20_000,
+            events: true,
+        }
+    }
+
+    #[test]
+    fn the_mix_is_70_20_10_of_valid_requests() {
+        let (load, mut rng) = (load(), StdRng::seed_from_u64(1));
+        let mut counts = [0usize; 3];
+        for _ in 0..10_000 {
+            let (kind, path, body) = load.request(&mut rng, Workload::Mix);
+            counts[kind as usize] += 1;
+            let v: serde_json::Value = serde_json::from_str(&body).expect("valid JSON");
+            match kind {
+                Kind::Recommend => {
+                    assert_eq!(path, "/v1/recommendations");
+                    assert_eq!(v["boxes"][0]["preset"], "for_you");
+                    assert!(
+                        v.get("events").is_none(),
+                        "a mix recommendation has no click"
+                    );
+                }
+                Kind::Event => {
+                    assert_eq!(path, "/v1/events");
+                    assert_eq!(v["events"][0]["type"], "view");
+                }
+                Kind::Search => {
+                    assert_eq!(path, "/v1/search");
+                    let q = v["query"].as_str().unwrap();
+                    assert!(q == "items" || q.starts_with("item 2"), "{q}");
+                }
+            }
+        }
+        // The seed fixes the counts; they stay within 1.5 points of 70/20/10.
+        for (n, share) in counts.iter().zip([7_000, 2_000, 1_000]) {
+            assert!(n.abs_diff(share) < 150, "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn the_session_workload_always_clicks_unless_told_not_to() {
+        let mut load = load();
+        let mut rng = StdRng::seed_from_u64(2);
+        let (kind, path, body) = load.request(&mut rng, Workload::Recommend(SESSION_BOX));
+        assert!(kind == Kind::Recommend && path == "/v1/recommendations");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["events"][0]["visitor_id"], v["visitor_id"]);
+        load.events = false;
+        let (_, _, body) = load.request(&mut rng, Workload::Recommend(SESSION_BOX));
+        assert!(!body.contains("events"), "{body}");
+    }
+
+    #[test]
+    fn p95_is_the_nearest_rank() {
+        assert_eq!(p95(&[]), 0.0);
+        assert_eq!(p95(&[3.0]), 3.0);
+        let sorted: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(p95(&sorted), 95.0);
+    }
+
+    #[test]
+    fn a_mix_phase_has_a_row_per_kind() {
+        let mut out = Outcome {
+            secs: 2.0,
+            ..Outcome::default()
+        };
+        let t = Instant::now();
+        out.record(Kind::Recommend, Ok(20), t, true);
+        out.record(Kind::Search, Ok(1), t, true);
+        out.record(Kind::Event, Err("500".into()), t, false);
+        let rows = out.rows("mix-closed", true);
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "mix-closed",
+                "mix-closed:recommend",
+                "mix-closed:event",
+                "mix-closed:search"
+            ]
+        );
+        assert_eq!(rows[0].get("requests"), Some(2.0));
+        assert_eq!(rows[0].get("errors"), Some(1.0));
+        assert_eq!(rows[0].get("mean_items"), Some(10.5));
+        assert_eq!(rows[2].get("requests"), Some(0.0));
+        assert_eq!(rows[3].get("req_per_sec"), Some(1.0));
     }
 }
