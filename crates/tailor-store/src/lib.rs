@@ -227,9 +227,10 @@ pub trait Store: Send + Sync + 'static {
     /// Withdraws the consent of the shopper whose message carries `token` and suppresses
     /// their pending messages: (shop, shopper), or `None` for an unknown token.
     fn unsubscribe(&self, token: &str, now: Millis) -> Result<Option<(ShopId, String)>>;
-    /// Appends served lists (impressions) without waiting: the writer commits them in its next
-    /// group commit, in order with the events, so a click sent after its response never commits
-    /// before the list it points at. Lost only if the process dies before that commit.
+    /// Appends served lists (impressions) without waiting: the writer commits them with its next
+    /// group commit (within 200 ms when no events come), so a click sent after its response
+    /// never commits before the list it points at. Lost only if the process dies before that
+    /// commit; a store that closes commits them first.
     fn append_served(&self, shop: &ShopId, rows: Vec<Served>);
     /// Calls `f` for every served list of the shop, in the order they were appended.
     fn replay_served(&self, shop: &ShopId, f: &mut dyn FnMut(Served)) -> Result<u64>;

@@ -33,6 +33,10 @@ pub const DB_FILE: &str = "tailor.sqlite";
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 /// Most events one group commit takes before it commits; bounds transaction size and latency.
 const MAX_EVENTS_PER_COMMIT: usize = 50_000;
+/// Served lists wait in memory for the next group commit; with no events coming, the writer
+/// commits them after this long, or as soon as [`SERVED_WAKE`] lists wait.
+const SERVED_FLUSH: std::time::Duration = std::time::Duration::from_millis(200);
+const SERVED_WAKE: usize = 1024;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS shops(id TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
@@ -60,10 +64,13 @@ CREATE TABLE IF NOT EXISTS identity_links(
 struct AppendRequest {
     shop: ShopId,
     events: Vec<Event>,
-    // Served lists ride along with the events' group commit (fire and forget).
-    served: Vec<Served>,
     done: AppendDone,
 }
+
+/// Served lists (impressions) waiting for the writer's next commit, by shop. They do not go
+/// through the channel: a list per recommendation that woke the writer cost a commit of its
+/// own and a sixth of the server's CPU.
+type ServedBuffer = Arc<Mutex<Vec<(ShopId, Vec<Served>)>>>;
 
 /// The observer the writer thread calls around each group commit, if any.
 type ObserverSlot = Arc<Mutex<Option<Arc<dyn CommitObserver>>>>;
@@ -77,6 +84,7 @@ pub struct SqliteStore {
     // Dropping the sender stops the checkpointer.
     checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
     observer: ObserverSlot,
+    served: ServedBuffer,
 }
 
 /// What an acknowledged write survives.
@@ -129,9 +137,11 @@ impl SqliteStore {
         let (tx, rx) = mpsc::channel::<AppendRequest>();
         let observer = ObserverSlot::default();
         let seen = observer.clone();
+        let served = ServedBuffer::default();
+        let lists = served.clone();
         let handle = std::thread::Builder::new()
             .name("tailor-store-writer".into())
-            .spawn(move || writer_loop(writer_conn, rx, &seen))
+            .spawn(move || writer_loop(writer_conn, rx, &seen, &lists))
             .map_err(|_| StoreError::Closed)?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -139,6 +149,7 @@ impl SqliteStore {
             writer_thread: Mutex::new(Some(handle)),
             checkpointer: Mutex::new(Some((stop, checkpointer))),
             observer,
+            served,
         })
     }
 }
@@ -194,19 +205,40 @@ fn pending(group: &mut [AppendRequest]) -> Vec<Pending<'_>> {
 
 /// Commits groups one after another. Between two commits the observer gets one call that
 /// applies the group just committed and prepares the next, which is drained first for that;
-/// a group that starts after an idle wait is prepared on its own.
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>, observer: &ObserverSlot) {
+/// a group that starts after an idle wait is prepared on its own. Each commit takes the served
+/// lists waiting in `served` after its group was drained, so a click is never committed before
+/// the list it points at (the list was buffered before its response went out).
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<AppendRequest>,
+    observer: &ObserverSlot,
+    served: &ServedBuffer,
+) {
     let mut registered: Vec<ShopId> = Vec::new();
     let mut group: Vec<AppendRequest> = Vec::new();
     loop {
         if group.is_empty() {
-            let Ok(first) = rx.recv() else { return };
-            group = drain(&rx, Some(first));
+            let first = match rx.recv_timeout(SERVED_FLUSH) {
+                Ok(first) => Some(first),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // Closing: the lists still waiting are committed before the thread ends.
+                    let lists = std::mem::take(&mut *served.lock());
+                    let _ = commit_group(&mut conn, &[], &lists, &mut registered);
+                    return;
+                }
+            };
+            if first.is_none() && served.lock().is_empty() {
+                continue;
+            }
+            group = drain(&rx, first);
             if let Some(o) = observer.lock().clone() {
                 o.step(&[], &mut pending(&mut group));
             }
         }
-        let result = commit_group(&mut conn, &group, &mut registered);
+        let lists = std::mem::take(&mut *served.lock());
+        let result = commit_group(&mut conn, &group, &lists, &mut registered);
+        drop(lists);
         let mut next = drain(&rx, None);
         if let Some(o) = observer.lock().clone() {
             let committed: Vec<Committed<'_>> = match &result {
@@ -244,13 +276,14 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<AppendRequest>, observer
 fn commit_group(
     conn: &mut Connection,
     group: &[AppendRequest],
+    served: &[(ShopId, Vec<Served>)],
     registered: &mut Vec<ShopId>,
 ) -> Result<Vec<Vec<Option<Seq>>>> {
     // BEGIN and COMMIT as cached statements: a transaction per group commit, thousands a second,
     // and rusqlite's `transaction()` parses both again each time.
     conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
     let known = registered.len();
-    let result = write_group(conn, group, registered).and_then(|out| {
+    let result = write_group(conn, group, served, registered).and_then(|out| {
         conn.prepare_cached("COMMIT")?.execute([])?;
         Ok(out)
     });
@@ -265,6 +298,7 @@ fn commit_group(
 fn write_group(
     tx: &Connection,
     group: &[AppendRequest],
+    served: &[(ShopId, Vec<Served>)],
     registered: &mut Vec<ShopId>,
 ) -> Result<Vec<Vec<Option<Seq>>>> {
     let mut out = Vec::with_capacity(group.len());
@@ -292,24 +326,24 @@ fn write_group(
             }
             out.push(seqs);
         }
-        // One row per shop and group holds every list the group carries (`served.rs`).
-        let mut served =
+        // One row per shop and commit holds every list waiting for it (`served.rs`).
+        let mut insert =
             tx.prepare_cached("INSERT INTO served(shop, at, body) VALUES (?1, ?2, ?3)")?;
         let mut shops: Vec<&ShopId> = Vec::new();
-        for req in group.iter().filter(|r| !r.served.is_empty()) {
-            if !shops.contains(&&req.shop) {
-                shops.push(&req.shop);
+        for (shop, _) in served {
+            if !shops.contains(&shop) {
+                shops.push(shop);
             }
         }
         for shop in shops {
-            let lists = group
+            let lists = served
                 .iter()
-                .filter(|r| r.shop == *shop)
-                .flat_map(|r| &r.served);
+                .filter(|(s, _)| s == shop)
+                .flat_map(|(_, lists)| lists);
             let at = lists.clone().map(|l| l.at).min().unwrap_or_default();
             body.clear();
             crate::served::encode(lists, &mut body);
-            served.execute(params![shop.as_str(), at, body.as_slice()])?;
+            insert.execute(params![shop.as_str(), at, body.as_slice()])?;
         }
     }
     Ok(out)
@@ -536,7 +570,6 @@ impl Store for SqliteStore {
         let req = AppendRequest {
             shop: shop.clone(),
             events,
-            served: Vec::new(),
             done,
         };
         let writer = self.writer.read();
@@ -672,15 +705,21 @@ impl Store for SqliteStore {
         if rows.is_empty() {
             return;
         }
-        let req = AppendRequest {
-            shop: shop.clone(),
-            events: Vec::new(),
-            served: rows,
-            done: Box::new(|_, _| {}),
+        let waiting = {
+            let mut buf = self.served.lock();
+            buf.push((shop.clone(), rows));
+            buf.len()
         };
-        if let Some(tx) = self.writer.read().as_ref() {
-            // A closed store drops impressions; analytics is not the system of record for orders.
-            let _ = tx.send(req);
+        // Events wake the writer anyway; a shop that only asks for recommendations wakes it
+        // here once enough lists wait, and otherwise within SERVED_FLUSH.
+        if waiting == SERVED_WAKE
+            && let Some(tx) = self.writer.read().as_ref()
+        {
+            let _ = tx.send(AppendRequest {
+                shop: shop.clone(),
+                events: Vec::new(),
+                done: Box::new(|_, _| {}),
+            });
         }
     }
 

@@ -727,3 +727,72 @@ fn sqlite_replays_json_served_rows_beside_binary_batches() {
     assert_eq!(store.replay_served(&s, &mut |r| got.push(r)).unwrap(), 3);
     assert_eq!(got, vec![row("old"), row("new-1"), row("new-2")]);
 }
+
+fn served_row(rid: &str) -> tailor_model::Served {
+    tailor_model::Served {
+        at: 7,
+        request_id: rid.into(),
+        list: "for_you".into(),
+        visitor_id: Some(VisitorId::new("v").unwrap()),
+        customer_id: None,
+        query: None,
+        total: None,
+        items: vec![(ProductId::new("p1").unwrap(), "trending".into())],
+        arm: None,
+    }
+}
+
+fn served_ids(store: &dyn Store, s: &ShopId) -> Vec<String> {
+    let mut got = Vec::new();
+    store
+        .replay_served(s, &mut |r| got.push(r.request_id))
+        .unwrap();
+    got
+}
+
+/// A shop that only asks for recommendations still gets its served lists committed: no event
+/// has to come along to carry them.
+#[test]
+fn sqlite_commits_served_lists_without_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = shop("only-served");
+    let store = SqliteStore::open(dir.path()).unwrap();
+    store.create_shop(&s).unwrap();
+    store.append_served(&s, vec![served_row("a"), served_row("b")]);
+    // Not a timing: the writer's idle flush commits them; give it up to 20 s on a busy machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while served_ids(&store, &s).len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(served_ids(&store, &s), ["a", "b"]);
+    // Many lists at once wake the writer; all are kept, in order.
+    for i in 0..3000 {
+        store.append_served(&s, vec![served_row(&format!("n{i}"))]);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while served_ids(&store, &s).len() < 3002 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let got = served_ids(&store, &s);
+    assert_eq!(got.len(), 3002);
+    assert!(
+        got[2..]
+            .iter()
+            .enumerate()
+            .all(|(i, id)| *id == format!("n{i}"))
+    );
+}
+
+/// Lists still waiting when the store closes are committed before it does.
+#[test]
+fn sqlite_commits_waiting_served_lists_on_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = shop("closing");
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.create_shop(&s).unwrap();
+        store.append_served(&s, vec![served_row("last")]);
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(served_ids(&store, &s), ["last"]);
+}
