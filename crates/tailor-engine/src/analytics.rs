@@ -605,7 +605,7 @@ mod tests {
             total: None,
             items: items
                 .iter()
-                .map(|(p, s)| (ProductId::new(*p).unwrap(), s.to_string()))
+                .map(|(p, s)| (ProductId::new(*p).unwrap(), s.to_string().into()))
                 .collect(),
             arm: None,
         }

@@ -26,8 +26,9 @@ pub struct Served {
     /// Matching products in all (search), so zero-result searches can be counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<usize>,
-    /// The products shown, in order, each with the source that contributed most to it.
-    pub items: Vec<(ProductId, String)>,
+    /// The products shown, in order, each with the source that contributed most to it (a
+    /// source's name is static text when served: no allocation per item).
+    pub items: Vec<(ProductId, std::borrow::Cow<'static, str>)>,
     /// The experiment arm the shopper was in (`experiment:arm`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arm: Option<String>,

@@ -67,7 +67,7 @@ impl<'a> Row<'a> {
             .into_iter()
             .map(|(p, i)| {
                 let source = self.sources.get(i as usize).ok_or(CodecError::Index(i))?;
-                Ok((ProductId::new(p)?, source.to_string()))
+                Ok((ProductId::new(p)?, source.to_string().into()))
             })
             .collect::<Result<_, CodecError>>()?;
         Ok(Served {
@@ -126,10 +126,7 @@ mod tests {
             items: (0..n)
                 .map(|i| {
                     let source = ["session_next", "trending", "rule"][i % 3 % (n % 3 + 1)];
-                    (
-                        ProductId::new(format!("p-{i}")).unwrap(),
-                        source.to_string(),
-                    )
+                    (ProductId::new(format!("p-{i}")).unwrap(), source.into())
                 })
                 .collect(),
             arm: (n == 4).then(|| "exp:treatment".to_string()),

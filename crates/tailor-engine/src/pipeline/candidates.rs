@@ -3,6 +3,7 @@
 //! Every source receives the keep-predicate, so hard filters apply inside the source and a box
 //! still fills up when many items are excluded.
 
+use super::rank::Sources;
 use super::request::{BoxRequest, SourceKind, SourceSpec};
 use crate::catalog::Item;
 use crate::filter_taste::FilterMatch;
@@ -30,9 +31,9 @@ pub fn generate(
     b: &BoxRequest,
     now: Millis,
     keep: &dyn Fn(Item, SourceKind) -> bool,
-) -> FxHashMap<Item, Vec<(SourceKind, f64)>> {
+) -> FxHashMap<Item, Sources> {
     let room = b.sources.iter().map(|s| s.limit).sum::<usize>().min(4096);
-    let mut out: FxHashMap<Item, Vec<(SourceKind, f64)>> =
+    let mut out: FxHashMap<Item, Sources> =
         FxHashMap::with_capacity_and_hasher(room, Default::default());
     for spec in &b.sources {
         let scored = source(shop, shopper, prefs, b, spec, now, &|i| keep(i, spec.kind));

@@ -21,11 +21,16 @@ pub const POPULARITY_WEIGHT: f64 = 0.05;
 /// Weight of a full match with the shopper's stated soft preferences, before trust.
 pub const STATED_WEIGHT: f64 = 0.5;
 
+/// What each proposing source said of a candidate: weighted and normalised. Inline for up to
+/// two sources, since nearly every candidate has one or two and a heap allocation per candidate
+/// was a measurable share of a request.
+pub type Sources = smallvec::SmallVec<[(SourceKind, f64); 2]>;
+
 /// Why an item got its score. The parts add up to the score.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Explanation {
     /// Each proposing source's weighted, normalised score.
-    pub sources: Vec<(SourceKind, f64)>,
+    pub sources: Sources,
     /// Observed part: affinity learned from behaviour.
     pub affinity: f64,
     /// Observed part: the filters the shopper keeps applying that this product passes.
@@ -160,7 +165,7 @@ pub fn rank(
     shop: &ShopState,
     shopper: Option<&ShopperState>,
     prefs: &Preferences,
-    cands: impl IntoIterator<Item = (Item, Vec<(SourceKind, f64)>)>,
+    cands: impl IntoIterator<Item = (Item, Sources)>,
     now: Millis,
 ) -> Vec<Ranked> {
     let stated = Stated::new(prefs, &shop.catalog);

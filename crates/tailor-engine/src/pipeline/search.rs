@@ -494,7 +494,7 @@ pub fn search_with(
             item,
             score: f64::from(h.score),
             why: rank::Explanation {
-                sources: vec![(SourceKind::TextMatch, f64::from(h.score))],
+                sources: smallvec::smallvec![(SourceKind::TextMatch, f64::from(h.score))],
                 ..Default::default()
             },
             warning: None,
@@ -561,9 +561,11 @@ fn candidates(
     browse: bool,
     text: &str,
     now: Millis,
-) -> HashMap<Item, Vec<(SourceKind, f64)>> {
-    let mut out: HashMap<Item, Vec<(SourceKind, f64)>> =
-        head.iter().map(|(i, _)| (*i, Vec::new())).collect();
+) -> HashMap<Item, rank::Sources> {
+    let mut out: HashMap<Item, rank::Sources> = head
+        .iter()
+        .map(|(i, _)| (*i, rank::Sources::new()))
+        .collect();
     let mut add = |item: Item, kind: SourceKind, s: f64| {
         if s != 0.0
             && let Some(v) = out.get_mut(&item)

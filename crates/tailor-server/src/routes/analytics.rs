@@ -74,7 +74,7 @@ pub fn served(
             .iter()
             .map(|r| {
                 let id: &ProductId = st.catalog.id(r.item);
-                (id.clone(), top_source(r).to_string())
+                (id.clone(), top_source(r).into())
             })
             .collect(),
         arm,
