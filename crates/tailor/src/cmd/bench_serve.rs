@@ -10,7 +10,8 @@
 //! Then EVALUATION.md §5's mix of a shop's traffic, fixed-rate first and then at the maximum rate:
 //! 70 % `for_you` recommendations (20 items, no click), 20 % single view events through
 //! `POST /v1/events`, and 10 % searches (`POST /v1/search`, half for the title of a random test
-//! item and half a query every product matches, personal rerank for that visitor, 20 results). Those rows have a line per request kind too.
+//! item and half a query every product matches, personal rerank for that visitor, 20 results).
+//! Each mix row is followed by a row per kind of request.
 //!
 //! The load generator runs in this process: by default a single-threaded tokio runtime (plus,
 //! for the fixed rate, one timer thread that mostly sleeps), so the server's own runtime keeps
@@ -62,7 +63,7 @@ pub struct ServeBenchArgs {
     /// the mix runs for --closed-secs).
     #[arg(long, default_value_t = 30.0)]
     mix_secs: f64,
-    /// Leave out both phases of the mix.
+    /// Leave out both phases of the mix (`--no-events` leaves them out too).
     #[arg(long)]
     no_mix: bool,
     /// Connections of the fixed-rate phases.
@@ -244,10 +245,12 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
         let (errors, lag) = (out.errors, out.dispatch_lag);
         let first_error = out.first_error.clone();
         let requests = out.requests;
-        let mut rows = out.rows(&name, mix);
-        rows[0] = rows[0]
-            .clone()
-            .metric("server_cpu_us_per_req", server_cpu_us.round());
+        let mut rows = out.rows(&name, mix).into_iter();
+        if let Some(first) = rows.next() {
+            report
+                .rows
+                .push(first.metric("server_cpu_us_per_req", server_cpu_us.round()));
+        }
         report.rows.extend(rows);
         if errors > 0 {
             report.notes.push(format!(
@@ -334,10 +337,10 @@ pub fn run(a: ServeBenchArgs) -> anyhow::Result<Report> {
             "mix rows (EVALUATION.md §5): 70 % POST /v1/recommendations with the for_you box of 20 \
              and no click, 20 % POST /v1/events with one view (committed, --sync {}, before the \
              answer), 10 % POST /v1/search (every title is \"Item <id>\": half \"item <id>\" of a \
-             random test item, which finds that product, half \"items\", which every product matches, \
-             so the personal rerank sees a full top 300), 20 results; the same {} visitors; a row per kind of request after each mix row",
-            a.sync,
-            a.visitors
+             random test item, which finds that product, half \"items\", which every product \
+             matches, so the personal rerank sees a full top 300), 20 results; the same {} \
+             visitors; a row per kind of request after each mix row",
+            a.sync, a.visitors
         ));
     }
     drop(server);
