@@ -695,17 +695,7 @@ fn the_observer_prepares_before_the_write_and_sees_every_commit_once() {
 fn sqlite_replays_json_served_rows_beside_binary_batches() {
     let dir = tempfile::tempdir().unwrap();
     let s = shop("old-served");
-    let row = |rid: &str| tailor_model::Served {
-        at: 7,
-        request_id: rid.into(),
-        list: "box0".into(),
-        visitor_id: Some(VisitorId::new("v").unwrap()),
-        customer_id: None,
-        query: None,
-        total: None,
-        items: vec![(ProductId::new("p1").unwrap(), "session_next".into())],
-        arm: None,
-    };
+    let row = served_row;
     {
         let store = SqliteStore::open(dir.path()).unwrap();
         store.create_shop(&s).unwrap();
