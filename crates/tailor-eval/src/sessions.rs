@@ -950,6 +950,7 @@ struct Grid {
     sample_size: &'static [usize],
     neighbors: &'static [usize],
     window: &'static [usize],
+    reminder_window: &'static [usize],
     position_decay: &'static [Option<f64>],
     recency_decay_days: &'static [Option<f64>],
     item_distance_decay: &'static [Option<f64>],
@@ -966,6 +967,7 @@ const GRID: Grid = Grid {
     sample_size: &[100, 250, 500, 1000],
     neighbors: &[25, 50, 100, 200],
     window: &[1, 2, 3, 5, 10, 20],
+    reminder_window: &[1, 2, 3, 5, 10, 20],
     position_decay: &[
         None,
         Some(0.25),
@@ -1001,7 +1003,7 @@ const GRID: Grid = Grid {
 };
 
 /// A point of [`GRID`]: one index per parameter, in the field order of [`Grid`].
-type Point = [usize; 11];
+type Point = [usize; 12];
 
 impl Grid {
     fn sizes(&self) -> Point {
@@ -1009,6 +1011,7 @@ impl Grid {
             self.sample_size.len(),
             self.neighbors.len(),
             self.window.len(),
+            self.reminder_window.len(),
             self.position_decay.len(),
             self.recency_decay_days.len(),
             self.item_distance_decay.len(),
@@ -1029,6 +1032,7 @@ impl Grid {
             at(self.sample_size, &params.sample_size)?,
             at(self.neighbors, &params.neighbors)?,
             at(self.window, &params.window)?,
+            at(self.reminder_window, &params.reminder_window)?,
             at(self.position_decay, &params.position_decay)?,
             at(self.recency_decay_days, &params.recency_decay_days)?,
             at(self.item_distance_decay, &params.item_distance_decay)?,
@@ -1046,14 +1050,15 @@ impl Grid {
             sample_size,
             neighbors: self.neighbors[p[1]].min(sample_size),
             window: self.window[p[2]],
-            position_decay: self.position_decay[p[3]],
-            recency_decay_days: self.recency_decay_days[p[4]],
-            item_distance_decay: self.item_distance_decay[p[5]],
-            match_recency_decay: self.match_recency_decay[p[6]],
-            idf_weight: self.idf_weight[p[7]],
-            reminder_weight: self.reminder_weight[p[8]],
-            reminder_decay: self.reminder_decay[p[9]],
-            similarity: self.similarity[p[10]],
+            reminder_window: self.reminder_window[p[3]],
+            position_decay: self.position_decay[p[4]],
+            recency_decay_days: self.recency_decay_days[p[5]],
+            item_distance_decay: self.item_distance_decay[p[6]],
+            match_recency_decay: self.match_recency_decay[p[7]],
+            idf_weight: self.idf_weight[p[8]],
+            reminder_weight: self.reminder_weight[p[9]],
+            reminder_decay: self.reminder_decay[p[10]],
+            similarity: self.similarity[p[11]],
         }
     }
 }
@@ -1133,7 +1138,7 @@ pub fn tune(train: &Path, valid: &Path) -> Result<Report, EvalError> {
     };
 
     // The current defaults start the race when they lie on the grid, so re-tuning never loses them.
-    let mut best = (f64::NEG_INFINITY, [0; 11]);
+    let mut best: (f64, Point) = (f64::NEG_INFINITY, [0; 12]);
     if let Some(p) = GRID.point_of(&SessionKnnParams::default()) {
         best = (score(p, &mut knn)?, p);
     }
