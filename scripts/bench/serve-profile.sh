@@ -7,7 +7,9 @@
 #
 #   scripts/bench/serve-profile.sh [--callgrind] [BINARY] [SECONDS]
 #
-# SERVE_ARGS is passed to `tailor serve` (e.g. SERVE_ARGS="--sync process").
+# SERVE_ARGS is passed to `tailor serve` (e.g. SERVE_ARGS="--sync process"); TAILOR_VISITORS
+# (default 20000) spreads the requests over fewer visitors, for long sessions in a short run, and
+# TAILOR_REQUESTS stops wrk after that many answers (as many requests for both builds).
 #
 # Needs wrk (Debian package wrk), valgrind for --callgrind, and ../shared/datasets/yoochoose-rsc15-100k.
 set -euo pipefail

@@ -1,19 +1,31 @@
 -- wrk script: the request of `tailor bench serve` (serenade's shape). Each request records a
--- view of a random test item for one of 20,000 visitors and asks for 20 session-kNN
--- recommendations. Needs TAILOR_KEY (a public key) and TAILOR_ITEMS (one item id per line).
+-- view of a random test item for one of the visitors and asks for 20 session-kNN
+-- recommendations. Needs TAILOR_KEY (a public key) and TAILOR_ITEMS (one item id per line);
+-- TAILOR_VISITORS (default 20000) sets the visitors, fewer making longer sessions; with
+-- TAILOR_REQUESTS each wrk thread stops after that many answers, so that two builds profiled
+-- under callgrind see the same sessions.
 local items = {}
 for line in io.lines(os.getenv("TAILOR_ITEMS")) do items[#items + 1] = line end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TAILOR_KEY")
+local visitors = tonumber(os.getenv("TAILOR_VISITORS") or "20000")
+local limit = tonumber(os.getenv("TAILOR_REQUESTS") or "0")
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("seed", threads) end
 function init(args) math.randomseed(7 + (seed or 0)) end
 function request()
-  local v = math.random(0, 19999)
+  local v = math.random(0, visitors - 1)
   local item = items[math.random(1, #items)]
   local body = string.format(
     '{"visitor_id":"live-%d","events":[{"type":"view","visitor_id":"live-%d","product_id":"%s"}],'
       .. '"boxes":[{"sources":["session_next"],"count":20}]}', v, v, item)
   return wrk.format(nil, "/v1/recommendations", nil, body)
+end
+if limit > 0 then
+  local answers = 0
+  function response()
+    answers = answers + 1
+    if answers >= limit then wrk.thread:stop() end
+  end
 end

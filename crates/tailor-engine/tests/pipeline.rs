@@ -392,3 +392,75 @@ fn preferences_survive_login_and_unknown_allergens_can_warn() {
         .collect();
     assert_eq!(ids, ["k"]);
 }
+
+#[test]
+fn a_short_box_is_the_head_of_a_long_one() {
+    // Ranking cuts a box's best out before sorting; the order must not change with the count.
+    let mut s = shop();
+    apply(
+        &mut s,
+        json!({"type": "view", "visitor_id": "v", "product_id": "s0", "timestamp": 1_900_000}),
+    );
+    for preset in ["for_you", "trending", "alternatives"] {
+        let box_of = |count: usize| {
+            json!({"visitor_id": "v", "boxes": [{"preset": preset, "count": count,
+                "context": {"products": ["s0"]}}]})
+        };
+        let long = ids(&s, box_of(20)).remove(0);
+        assert!(long.len() > 3, "{preset}: {long:?}");
+        for count in [1, 2, 3] {
+            assert_eq!(
+                ids(&s, box_of(count))[0],
+                long[..count],
+                "{preset} count {count}"
+            );
+        }
+    }
+}
+
+#[test]
+fn one_tile_per_group_looks_past_a_head_of_variants() {
+    // Eight variants of one shirt are the most viewed; a box of 3 sorts a head of 6 first, which
+    // holds a single group, so the two other tiles come from the rest.
+    let mut s = shop();
+    for i in 0..8 {
+        let mut p = product(&format!("shirt{i}"), &["Clothes"], "Tee");
+        p.group_id = Some("shirt".into());
+        s.upsert_product(p);
+    }
+    let mut t = 1_500_000;
+    for v in 0..40 {
+        for i in 0..8 {
+            t += 10;
+            apply(
+                &mut s,
+                json!({"type": "view", "visitor_id": format!("w{v}"), "product_id": format!("shirt{i}"), "timestamp": t}),
+            );
+        }
+    }
+    let grouped = ids(&s, json!({"boxes": [{"preset": "trending", "count": 3}]})).remove(0);
+    let all = ids(
+        &s,
+        json!({"boxes": [{"preset": "trending", "count": 30, "one_per_group": false}]}),
+    )
+    .remove(0);
+    // The same as walking the full order and keeping each group's first.
+    let mut seen = std::collections::HashSet::new();
+    let expected: Vec<String> = all
+        .into_iter()
+        .filter(|p| {
+            seen.insert(if p.starts_with("shirt") {
+                "shirt".to_string()
+            } else {
+                p.clone()
+            })
+        })
+        .take(3)
+        .collect();
+    assert_eq!(grouped, expected);
+    assert!(grouped[0].starts_with("shirt"), "{grouped:?}");
+    assert!(
+        grouped[1..].iter().all(|p| !p.starts_with("shirt")),
+        "{grouped:?}"
+    );
+}

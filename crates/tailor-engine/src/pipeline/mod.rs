@@ -116,7 +116,7 @@ pub fn recommend_with(
         let cands = candidates::generate(shop, person, soft, b, now, &|item, kind: SourceKind| {
             keep(item) && (kind.shows_own_items() || !(exclude_own(item) || owned(item)))
         });
-        let mut ranked = rank::rank(shop, person, soft, cands, now);
+        let mut ranked = rank::score(shop, person, soft, cands, now);
         let ctx = crate::rules::RuleContext {
             surface: crate::rules::Surface::Recommendations,
             query: "",
@@ -139,16 +139,26 @@ pub fn recommend_with(
         } else {
             b.count
         };
+        // Sorted in full only for rules; otherwise a head of twice the count, which holds the
+        // shown items unless many share a group, and the rest sorted only then.
+        let mut rest = rank::sort_best(&mut ranked, shown.saturating_mul(2));
         if b.one_per_group {
             let mut groups: HashSet<&str> =
                 HashSet::with_capacity_and_hasher(ranked.len().min(shown), Default::default());
-            ranked.retain(|r| {
+            let mut first_of_group = |r: &Ranked| {
                 if groups.len() >= shown {
                     return false;
                 }
                 let g = shop.catalog.product(r.item).map_or("", |p| p.group_key());
                 !used_groups.contains(g) && groups.insert(g)
-            });
+            };
+            ranked.retain(&mut first_of_group);
+            // Every kept item added its group, so a short list means the head ran out.
+            if ranked.len() < shown && !rest.is_empty() {
+                rank::sort(&mut rest);
+                rest.retain(&mut first_of_group);
+                ranked.append(&mut rest);
+            }
         }
         let reorder = ranked.len();
         let applied = crate::rules::apply(rules, &ctx, shop, &mut ranked, reorder, &|item| {

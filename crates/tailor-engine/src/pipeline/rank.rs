@@ -168,6 +168,46 @@ pub fn rank(
     cands: impl IntoIterator<Item = (Item, Sources)>,
     now: Millis,
 ) -> Vec<Ranked> {
+    let mut out = score(shop, shopper, prefs, cands, now);
+    sort(&mut out);
+    out
+}
+
+/// Sorts best first (score desc, then item id).
+pub fn sort(ranked: &mut [Ranked]) {
+    ranked.sort_unstable_by(best_first);
+}
+
+/// Higher score first, then the lower item id. Items are distinct, so the order is total and
+/// unstable selection and sorting give the same list (without the stable sort's buffer).
+fn best_first(a: &Ranked, b: &Ranked) -> std::cmp::Ordering {
+    b.score.total_cmp(&a.score).then(a.item.cmp(&b.item))
+}
+
+/// Sorts the best `n` of `ranked` into place, best first, and returns the others unsorted (all
+/// below them): a box shows a few of its candidates, and the rest need sorting only if the
+/// head runs short.
+pub fn sort_best(ranked: &mut Vec<Ranked>, n: usize) -> Vec<Ranked> {
+    let rest = match n.checked_sub(1) {
+        Some(last) if last < ranked.len() => {
+            ranked.select_nth_unstable_by(last, best_first);
+            ranked.split_off(n)
+        }
+        Some(_) => Vec::new(),
+        None => std::mem::take(ranked),
+    };
+    sort(ranked);
+    rest
+}
+
+/// Scores candidates, in no particular order.
+pub fn score(
+    shop: &ShopState,
+    shopper: Option<&ShopperState>,
+    prefs: &Preferences,
+    cands: impl IntoIterator<Item = (Item, Sources)>,
+    now: Millis,
+) -> Vec<Ranked> {
     let stated = Stated::new(prefs, &shop.catalog);
     let stated_weight = STATED_WEIGHT * shopper.map_or(1.0, ShopperState::stated_trust);
     let cat_aff = shopper
@@ -180,7 +220,7 @@ pub fn rank(
         .map(|s| FilterMatch::new(&s.filters, &shop.catalog, now))
         .unwrap_or_default();
     let top_pop = shop.models.top_trending(now).max(f64::MIN_POSITIVE);
-    let mut out: Vec<Ranked> = cands
+    cands
         .into_iter()
         .map(|(item, sources)| {
             let mut affinity = 0.0;
@@ -231,9 +271,5 @@ pub fn rank(
                 warning: None,
             }
         })
-        .collect();
-    // Items are distinct, so this order is total and an unstable sort gives the same list
-    // (without the stable sort's buffer).
-    out.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
-    out
+        .collect()
 }
