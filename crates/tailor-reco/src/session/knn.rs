@@ -4,12 +4,13 @@
 //! plus reminders of the session's own recent items (the "remind" extension of session kNN in
 //! Latifi, Mauro & Jannach, Information Sciences 2021).
 
+use std::cell::RefCell;
 use std::collections::{BinaryHeap, vec_deque};
 use std::fmt;
 use std::iter::Rev;
 
 use super::index::{Listed, MAX_STORED_CLICKS, OrderKey, RecencyIndex, Retention};
-use super::rank::{descending_f64, id_map, top_n};
+use super::rank::{descending_f64, top_n};
 use super::{Session, SessionRecommender};
 
 /// Largest accepted sample size `m`; a bound on index memory and on the cost of one prediction.
@@ -274,6 +275,48 @@ struct QueryItem {
     weight: f64,
 }
 
+/// Votes per item for one prediction, in arrays indexed by item id: a hash map's probe per
+/// neighbour click was a tenth of a prediction. Kept per thread and cleared through `touched`,
+/// so a prediction costs what it touches, not the catalog's size. Item ids are dense, as the
+/// index's own per-item arrays already assume.
+#[derive(Default)]
+struct Tally {
+    score: Vec<f64>,
+    /// The last neighbour that voted for the item, [`Tally::NONE`] if none did.
+    voter: Vec<u32>,
+    /// Items with a score, each once.
+    touched: Vec<u32>,
+}
+
+impl Tally {
+    const NONE: u32 = u32::MAX;
+
+    /// The item's slot, marking it touched on first use.
+    fn slot(&mut self, item: u32) -> usize {
+        let i = item as usize;
+        if i >= self.score.len() {
+            self.score.resize(i + 1, 0.0);
+            self.voter.resize(i + 1, Self::NONE);
+        }
+        if self.voter[i] == Self::NONE && self.score[i] == 0.0 {
+            self.touched.push(item);
+        }
+        i
+    }
+
+    fn clear(&mut self) {
+        for &item in &self.touched {
+            self.score[item as usize] = 0.0;
+            self.voter[item as usize] = Self::NONE;
+        }
+        self.touched.clear();
+    }
+}
+
+thread_local! {
+    static TALLY: RefCell<Tally> = RefCell::new(Tally::default());
+}
+
 /// The leading items of `items` (most recent first, as `SessionKnn::query` returns them) seen in
 /// the last `clicks` clicks.
 fn in_window(items: &[QueryItem], clicks: usize) -> &[QueryItem] {
@@ -531,18 +574,31 @@ impl SessionKnn {
             in_window(&items, self.params.reminder_window),
         );
         let neighbors = self.neighbors(query, self.candidates(query, skip));
+        TALLY.with_borrow_mut(|tally| {
+            let top = self.vote(tally, query, reminded, &neighbors, n, exclude);
+            tally.clear();
+            top
+        })
+    }
+
+    /// Each neighbour votes for its items; the window's items get reminders; the best `n` that
+    /// `exclude` lets through come back.
+    fn vote(
+        &self,
+        scores: &mut Tally,
+        query: &[QueryItem],
+        reminded: &[QueryItem],
+        neighbors: &[(u32, f64)],
+        n: usize,
+        exclude: &dyn Fn(u32) -> bool,
+    ) -> Vec<(u32, f32)> {
         // Most clicks of a neighbour are not in the window: one bit test rejects them before the
         // search through the window's items.
         let window_bits = query.iter().fold(0u64, |bits, q| bits | item_bit(q.item));
         let ln_sessions = self.index.ln_num_sessions();
-        let clicks: usize = neighbors
-            .iter()
-            .map(|&(slot, _)| self.index.items(slot).len())
-            .sum();
-        // Item -> (score, the last neighbour that voted for it). The stamp lets each neighbour
-        // vote once per distinct item, at its last position, in one backward pass.
-        let mut scores = id_map::<u32, (f64, usize)>(clicks);
-        for (voter, &(slot, sim)) in neighbors.iter().enumerate() {
+        // The voter stamp lets each neighbour vote once per distinct item, at its last position,
+        // in one backward pass.
+        for (voter, &(slot, sim)) in (0u32..).zip(neighbors) {
             let items = self.index.items(slot);
             // VSTAN's anchor: the neighbour's last position holding an item of the window, and
             // how recently the window saw any item the two share.
@@ -560,31 +616,39 @@ impl SessionKnn {
             let Some(anchor) = anchor else { continue };
             let vote = sim * self.weights.match_recency.at(shared_clicks_ago);
             for (pos, &item) in items.iter().enumerate().rev() {
-                let (score, last_voter) = scores.entry(item).or_insert((0.0, usize::MAX));
-                if *last_voter == voter {
+                let i = scores.slot(item);
+                if scores.voter[i] == voter {
                     continue;
                 }
-                *last_voter = voter;
+                scores.voter[i] = voter;
                 let mut w = vote * self.weights.item_distance.at(pos.abs_diff(anchor));
                 if self.params.idf_weight > 0.0 {
                     w *=
                         1.0 + self.params.idf_weight * f64::from(self.index.idf(item, ln_sessions));
                 }
-                *score += w;
+                scores.score[i] += w;
             }
         }
         if self.params.reminder_weight > 0.0 {
-            let best = scores.values().map(|v| v.0).fold(0.0, f64::max);
+            let best = scores
+                .touched
+                .iter()
+                .map(|&item| scores.score[item as usize])
+                .fold(0.0, f64::max);
             if best > 0.0 {
                 let boost = self.params.reminder_weight * best;
                 for q in reminded {
                     let w = boost * self.weights.reminder.at(q.clicks_ago);
-                    scores.entry(q.item).or_insert((0.0, usize::MAX)).0 += w;
+                    let i = scores.slot(q.item);
+                    scores.score[i] += w;
                 }
             }
         }
         top_n(
-            scores.into_iter().map(|(item, (s, _))| (item, s as f32)),
+            scores
+                .touched
+                .iter()
+                .map(|&item| (item, scores.score[item as usize] as f32)),
             n,
             exclude,
         )
