@@ -575,14 +575,14 @@ impl SessionKnn {
         );
         let neighbors = self.neighbors(query, self.candidates(query, skip));
         TALLY.with_borrow_mut(|tally| {
-            let top = self.vote(tally, query, reminded, &neighbors, n, exclude);
+            // Cleared before use, not after: a panic in `exclude` must not leave votes behind.
             tally.clear();
-            top
+            self.vote(tally, query, reminded, &neighbors, n, exclude)
         })
     }
 
-    /// Each neighbour votes for its items; the window's items get reminders; the best `n` that
-    /// `exclude` lets through come back.
+    /// Each neighbour votes for its items; the reminder window's items get reminders; the best
+    /// `n` that `exclude` lets through come back.
     fn vote(
         &self,
         scores: &mut Tally,
