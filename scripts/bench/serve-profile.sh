@@ -9,7 +9,10 @@
 #
 # SERVE_ARGS is passed to `tailor serve` (e.g. SERVE_ARGS="--sync process"); TAILOR_VISITORS
 # (default 20000) spreads the requests over fewer visitors, for long sessions in a short run, and
-# TAILOR_REQUESTS stops wrk after that many answers (as many requests for both builds).
+# TAILOR_REQUESTS stops wrk after that many answers (as many requests for both builds), and
+# TAILOR_SHAPE=trending|box|event|healthz measures one part of the request (see wrk-reco.lua).
+# With --callgrind, CALLGRIND_OPTS goes to valgrind (e.g. "--collect-atstart=no
+# --toggle-collect=*handle_connection*" to leave start-up out) and CALLGRIND_OUT keeps the profile.
 #
 # Needs wrk (Debian package wrk), valgrind for --callgrind, and ../shared/datasets/yoochoose-rsc15-100k.
 set -euo pipefail
@@ -27,7 +30,7 @@ tail -n +2 "$DATA/yoochoose-clicks-100k_test.txt" | cut -f2 | awk '!s[$1]++' > "
 export TAILOR_ITEMS="$WORK/items.txt"
 PORT=$((20000 + RANDOM % 20000))
 if [ $CG = 1 ]; then
-  valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" "$BIN" serve --data-dir "$WORK/store" \
+  valgrind --tool=callgrind ${CALLGRIND_OPTS:-} --callgrind-out-file="$WORK/cg.out" "$BIN" serve --data-dir "$WORK/store" \
     --listen 127.0.0.1:$PORT ${SERVE_ARGS:-} > "$WORK/serve.log" 2>&1 &
 else
   "$BIN" serve --data-dir "$WORK/store" --listen 127.0.0.1:$PORT ${SERVE_ARGS:-} > "$WORK/serve.log" 2>&1 &
@@ -37,6 +40,7 @@ for _ in $(seq 600); do curl -sf http://127.0.0.1:$PORT/healthz > /dev/null && b
 if [ $CG = 1 ]; then
   wrk -t1 -c4 -d${SECS}s -s scripts/bench/wrk-reco.lua http://127.0.0.1:$PORT/ > "$WORK/wrk.txt"
   kill -INT $SPID; wait $SPID || true; SPID=
+  if [ -n "${CALLGRIND_OUT:-}" ]; then cp "$WORK/cg.out" "$CALLGRIND_OUT"; fi
   N=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
   echo "requests: $N (wrk -t1 -c4 ${SECS}s under callgrind)"
   callgrind_annotate --inclusive=yes --threshold=100 "$WORK/cg.out" 2>/dev/null \
