@@ -34,6 +34,7 @@ mod keys;
 mod notifications;
 pub mod outbox;
 mod served;
+pub mod shopper;
 mod sqlite;
 
 pub use codec::CodecError;
@@ -42,6 +43,7 @@ pub use notifications::{
     NewNotification, Notification, NotificationKind, NotificationQuery, Recipient,
 };
 pub use outbox::{Contact, Delivery, MessageStatus, NewMessage, OutboxMessage, Revision};
+pub use shopper::{Erased, Identities, ShopperRecords, Subject};
 pub use sqlite::{Durability, SqliteStore};
 
 use tailor_model::{CustomerId, Event, Millis, Product, ProductId, Served, ShopId, VisitorId};
@@ -237,6 +239,14 @@ pub trait Store: Send + Sync + 'static {
     /// Records wishlist notifications in one transaction. One still pending for the same
     /// recipient, product and kind is updated to the newest values instead of repeated.
     fn add_notifications(&self, shop: &ShopId, items: &[NewNotification]) -> Result<()>;
+    /// Everything stored about the person `who` names (their events, logins, served lists,
+    /// contacts, outbox messages and notifications, over every identity their logins join),
+    /// or `None` when nothing is.
+    fn shopper_records(&self, shop: &ShopId, who: &Subject) -> Result<Option<ShopperRecords>>;
+    /// Deletes everything [`shopper_records`](Self::shopper_records) would return, in one
+    /// transaction: what was removed, or `None` when nothing was stored. Live state built from
+    /// the log still holds them until it is rebuilt.
+    fn erase_shopper(&self, shop: &ShopId, who: &Subject) -> Result<Option<Erased>>;
     /// Notifications in id order (all, or only pending ones).
     fn notifications(&self, shop: &ShopId, q: NotificationQuery) -> Result<Vec<Notification>>;
     /// Marks up to `limit` pending notifications as claimed and returns them, oldest first;

@@ -148,6 +148,32 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> {
     })
 }
 
+/// One recipient's notifications in id order (inside the caller's transaction).
+pub(crate) fn of_recipient(
+    conn: &Connection,
+    shop: &ShopId,
+    who: &Recipient,
+) -> Result<Vec<Notification>> {
+    let (kind, id) = who.parts();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notifications WHERE shop=?1 AND shopper_kind=?2 AND shopper=?3 ORDER BY id"
+    ))?;
+    let rows = stmt
+        .query_map(params![shop.as_str(), kind, id], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Deletes one recipient's notifications (inside the caller's transaction); how many.
+pub(crate) fn delete_recipient(conn: &Connection, shop: &ShopId, who: &Recipient) -> Result<u64> {
+    let (kind, id) = who.parts();
+    let n = conn.execute(
+        "DELETE FROM notifications WHERE shop=?1 AND shopper_kind=?2 AND shopper=?3",
+        params![shop.as_str(), kind, id],
+    )?;
+    Ok(n as u64)
+}
+
 pub(crate) fn add(conn: &mut Connection, shop: &ShopId, items: &[NewNotification]) -> Result<()> {
     let tx = conn.transaction()?;
     {

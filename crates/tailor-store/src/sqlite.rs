@@ -9,8 +9,9 @@ use crate::codec::{self, CodecError};
 use crate::keys::{hash_secret, new_secret};
 use crate::outbox::{Contact, Delivery, NewMessage, OutboxMessage, Revision};
 use crate::{
-    ApiKey, AppendDone, CommitObserver, Committed, KeyInfo, KeyRole, NewNotification, Notification,
-    NotificationQuery, Pending, Result, Seq, Store, StoreError, UpsertStats,
+    ApiKey, AppendDone, CommitObserver, Committed, Erased, KeyInfo, KeyRole, NewNotification,
+    Notification, NotificationQuery, Pending, Result, Seq, ShopperRecords, Store, StoreError,
+    Subject, UpsertStats,
 };
 use parking_lot::Mutex;
 use rusqlite::types::ValueRef;
@@ -22,6 +23,7 @@ use tailor_model::{
 };
 
 mod outbox;
+mod shopper;
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "tailor.sqlite";
@@ -360,6 +362,50 @@ fn decode_event(body: ValueRef<'_>) -> Result<Event> {
     }
 }
 
+/// Calls `f` for every event of `shop` after `after`, in log order.
+fn for_each_event(
+    conn: &Connection,
+    shop: &ShopId,
+    after: Seq,
+    f: &mut dyn FnMut(Seq, Event),
+) -> Result<u64> {
+    let mut stmt =
+        conn.prepare("SELECT seq, body FROM events WHERE shop=?1 AND seq > ?2 ORDER BY seq")?;
+    let mut rows = stmt.query(params![shop.as_str(), after])?;
+    let mut n = 0;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        f(seq, decode_event(row.get_ref(1)?)?);
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Calls `f` with every stored row of served lists of `shop` (its seq and its lists), in the
+/// order they were appended.
+fn for_each_served_row(
+    conn: &Connection,
+    shop: &ShopId,
+    f: &mut dyn FnMut(Seq, Vec<Served>),
+) -> Result<()> {
+    let mut stmt = conn.prepare("SELECT seq, body FROM served WHERE shop=?1 ORDER BY seq")?;
+    let mut rows = stmt.query([shop.as_str()])?;
+    while let Some(row) = rows.next()? {
+        // A batch in the binary codec, or one list as JSON text (rows written before it).
+        let lists = match row.get_ref(1)? {
+            ValueRef::Blob(b) => crate::served::decode(b)?,
+            ValueRef::Text(t) => vec![serde_json::from_slice(t)?],
+            other => {
+                return Err(StoreError::Corrupt(CodecError::Type(
+                    other.data_type().to_string(),
+                )));
+            }
+        };
+        f(row.get(0)?, lists);
+    }
+    Ok(())
+}
+
 fn decode_product(body: &str) -> Result<Product> {
     Ok(serde_json::from_str(body)?)
 }
@@ -594,17 +640,7 @@ impl Store for SqliteStore {
         after: Seq,
         f: &mut dyn FnMut(Seq, Event),
     ) -> Result<u64> {
-        let conn = self.conn.lock();
-        let mut stmt =
-            conn.prepare("SELECT seq, body FROM events WHERE shop=?1 AND seq > ?2 ORDER BY seq")?;
-        let mut rows = stmt.query(params![shop.as_str(), after])?;
-        let mut n = 0;
-        while let Some(row) = rows.next()? {
-            let seq: i64 = row.get(0)?;
-            f(seq, decode_event(row.get_ref(1)?)?);
-            n += 1;
-        }
-        Ok(n)
+        for_each_event(&self.conn.lock(), shop, after, f)
     }
 
     fn count_events(&self, shop: &ShopId) -> Result<u64> {
@@ -724,30 +760,13 @@ impl Store for SqliteStore {
     }
 
     fn replay_served(&self, shop: &ShopId, f: &mut dyn FnMut(Served)) -> Result<u64> {
-        let conn = self.conn.lock();
-        let mut stmt = conn.prepare("SELECT body FROM served WHERE shop=?1 ORDER BY seq")?;
-        let mut rows = stmt.query([shop.as_str()])?;
         let mut n = 0;
-        while let Some(row) = rows.next()? {
-            // A batch in the binary codec, or one list as JSON text (rows written before it).
-            match row.get_ref(0)? {
-                ValueRef::Blob(b) => {
-                    for list in crate::served::decode(b)? {
-                        f(list);
-                        n += 1;
-                    }
-                }
-                ValueRef::Text(t) => {
-                    f(serde_json::from_slice(t)?);
-                    n += 1;
-                }
-                other => {
-                    return Err(StoreError::Corrupt(CodecError::Type(
-                        other.data_type().to_string(),
-                    )));
-                }
+        for_each_served_row(&self.conn.lock(), shop, &mut |_, lists| {
+            for list in lists {
+                f(list);
+                n += 1;
             }
-        }
+        })?;
         Ok(n)
     }
 
@@ -756,6 +775,14 @@ impl Store for SqliteStore {
             return Ok(());
         }
         crate::notifications::add(&mut self.conn.lock(), shop, items)
+    }
+
+    fn shopper_records(&self, shop: &ShopId, who: &Subject) -> Result<Option<ShopperRecords>> {
+        self.shopper_records_impl(shop, who)
+    }
+
+    fn erase_shopper(&self, shop: &ShopId, who: &Subject) -> Result<Option<Erased>> {
+        self.erase_shopper_impl(shop, who)
     }
 
     fn notifications(&self, shop: &ShopId, q: NotificationQuery) -> Result<Vec<Notification>> {

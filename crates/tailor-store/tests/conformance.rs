@@ -157,6 +157,7 @@ fn sqlite_conforms() {
     check_contacts_and_unsubscribe(&store);
     check_served_log(&store);
     check_notifications(&store);
+    check_shopper_export_and_erasure(&store);
 }
 
 fn check_served_log(store: &dyn Store) {
@@ -785,4 +786,211 @@ fn sqlite_commits_waiting_served_lists_on_close() {
     }
     let store = SqliteStore::open(dir.path()).unwrap();
     assert_eq!(served_ids(&store, &s), ["last"]);
+}
+
+/// A person for the erasure checks: visitor `v1` logs in as `c1` (unicode), `v2` is their
+/// second device, `v5` is linked by a stored login only. `v3` and `c2`/`v4` are other people.
+fn erasure_shop(store: &dyn Store, s: &ShopId) {
+    use tailor_store::{Contact, NewNotification, NotificationKind, Recipient};
+    let logged_in = |v: &str, c: &str, p: &str| Event {
+        customer_id: Some(CustomerId::new(c).unwrap()),
+        ..view(None, v, p)
+    };
+    store
+        .append_events(
+            s,
+            vec![
+                view(Some("a1"), "v1", "p1"),
+                view(None, "v3", "p1"),
+                logged_in("v1", "Zoë-😀", "p2"),
+                logged_in("v2", "Zoë-😀", "p3"),
+                logged_in("v4", "c2", "p3"),
+            ],
+        )
+        .unwrap();
+    store
+        .link_identity(
+            s,
+            &VisitorId::new("v5").unwrap(),
+            &CustomerId::new("Zoë-😀").unwrap(),
+        )
+        .unwrap();
+    let served = |rid: &str, v: Option<&str>, c: Option<&str>| tailor_model::Served {
+        visitor_id: v.map(|v| VisitorId::new(v).unwrap()),
+        customer_id: c.map(|c| CustomerId::new(c).unwrap()),
+        ..served_row(rid)
+    };
+    // One stored row holds both people's lists; the other's must survive.
+    store.append_served(
+        s,
+        vec![
+            served("r-v1", Some("v1"), None),
+            served("r-v3", Some("v3"), None),
+        ],
+    );
+    store.append_served(s, vec![served("r-c1", None, Some("Zoë-😀"))]);
+    store
+        .append_events(s, vec![view(None, "v3", "p2")])
+        .unwrap();
+    for c in ["Zoë-😀", "c2"] {
+        let contact = Contact {
+            email: format!("{c}@example.com"),
+            consent: true,
+            updated_at: 1,
+        };
+        store.put_contact(s, c, &contact).unwrap();
+        store
+            .outbox_enqueue(s, &message(c, "2026-01-05", &format!("tok-{c}")), 1)
+            .unwrap();
+    }
+    let note = |r: Recipient| NewNotification {
+        recipient: r,
+        product: ProductId::new("p1").unwrap(),
+        kind: NotificationKind::PriceDrop,
+        list: "default".into(),
+        old_price: Some(2.0),
+        new_price: Some(1.0),
+        old_stock: None,
+        new_stock: None,
+    };
+    store
+        .add_notifications(
+            s,
+            &[
+                note(Recipient::Customer("Zoë-😀".into())),
+                note(Recipient::Visitor("v1".into())),
+                note(Recipient::Customer("c2".into())),
+            ],
+        )
+        .unwrap();
+}
+
+fn names(ids: &tailor_store::Identities) -> (Vec<&str>, Vec<&str>) {
+    let v = ids.visitors.iter().map(VisitorId::as_str).collect();
+    let c = ids.customers.iter().map(CustomerId::as_str).collect();
+    (v, c)
+}
+
+fn check_shopper_export_and_erasure(store: &dyn Store) {
+    use tailor_store::{NotificationQuery, Subject};
+    let (s, other) = (shop("gdpr"), shop("gdpr-other"));
+    erasure_shop(store, &s);
+    store
+        .append_events(&other, vec![view(None, "v1", "p1")])
+        .unwrap();
+    let v1 = Subject::Visitor(VisitorId::new("v1").unwrap());
+    let c1 = Subject::Customer(CustomerId::new("Zoë-😀").unwrap());
+
+    let r = store
+        .shopper_records(&s, &v1)
+        .unwrap()
+        .expect("v1 is known");
+    assert_eq!(
+        names(&r.identities),
+        (vec!["v1", "v2", "v5"], vec!["Zoë-😀"])
+    );
+    let products: Vec<&str> = r
+        .events
+        .iter()
+        .map(|(_, e)| e.kind.product().unwrap().as_str())
+        .collect();
+    assert_eq!(products, ["p1", "p2", "p3"]);
+    assert_eq!(r.identity_links.len(), 1);
+    let rids: Vec<&str> = r.served.iter().map(|l| l.request_id.as_str()).collect();
+    assert_eq!(rids, ["r-v1", "r-c1"]);
+    assert_eq!(r.contacts.len(), 1);
+    assert_eq!(r.contacts[0].1.email, "Zoë-😀@example.com");
+    assert_eq!(r.outbox.len(), 1);
+    assert_eq!(r.outbox[0].message.shopper, "Zoë-😀");
+    assert_eq!(r.notifications.len(), 2);
+    // The customer is the same person.
+    let by_customer = store.shopper_records(&s, &c1).unwrap().unwrap();
+    assert_eq!(by_customer.identities, r.identities);
+    assert_eq!(by_customer.events.len(), 3);
+
+    let unknown = Subject::Visitor(VisitorId::new("nobody").unwrap());
+    assert!(store.shopper_records(&s, &unknown).unwrap().is_none());
+    assert!(store.erase_shopper(&s, &unknown).unwrap().is_none());
+
+    // A list served just before the erasure, still waiting for the writer, goes too.
+    store.append_served(&s, vec![served_row("r-late")]);
+    let mut late = served_row("r-late-v1");
+    late.visitor_id = Some(VisitorId::new("v1").unwrap());
+    store.append_served(&s, vec![late]);
+    let e = store.erase_shopper(&s, &c1).unwrap().expect("c1 is known");
+    assert_eq!(
+        names(&e.identities),
+        (vec!["v1", "v2", "v5"], vec!["Zoë-😀"])
+    );
+    assert_eq!(
+        (
+            e.events,
+            e.served,
+            e.identity_links,
+            e.contacts,
+            e.outbox,
+            e.notifications
+        ),
+        (3, 3, 1, 1, 1, 2)
+    );
+    assert!(store.shopper_records(&s, &v1).unwrap().is_none());
+    assert!(store.erase_shopper(&s, &v1).unwrap().is_none());
+
+    // Everyone else is untouched.
+    let mut left = Vec::new();
+    store
+        .replay_events(&s, 0, &mut |_, e| left.push(e.visitor_id.to_string()))
+        .unwrap();
+    assert_eq!(left, ["v3", "v4", "v3"]);
+    assert_eq!(served_ids(store, &s), ["r-v3", "r-late"]);
+    assert_eq!(store.count_events(&other).unwrap(), 1);
+    assert!(store.identity_links(&s).unwrap().is_empty());
+    assert!(store.contact(&s, "Zoë-😀").unwrap().is_none());
+    assert!(store.contact(&s, "c2").unwrap().is_some());
+    let outbox = store.outbox_list(&s, None, 10).unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].message.shopper, "c2");
+    let q = NotificationQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(store.notifications(&s, q).unwrap().len(), 1);
+    let c2 = Subject::Customer(CustomerId::new("c2").unwrap());
+    assert_eq!(
+        store
+            .shopper_records(&s, &c2)
+            .unwrap()
+            .unwrap()
+            .events
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn sqlite_erasure_survives_reopen() {
+    use tailor_store::Subject;
+    let dir = tempfile::tempdir().unwrap();
+    let s = shop("gdpr");
+    let v2 = Subject::Visitor(VisitorId::new("v2").unwrap());
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        erasure_shop(&store, &s);
+        assert_eq!(store.erase_shopper(&s, &v2).unwrap().unwrap().events, 3);
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert!(store.shopper_records(&s, &v2).unwrap().is_none());
+    assert_eq!(store.count_events(&s).unwrap(), 3);
+    assert_eq!(served_ids(&store, &s), ["r-v3"]);
+    // An idempotency key of theirs is free again: a new event starts a new shopper.
+    assert!(
+        store
+            .append_events(&s, vec![view(Some("a1"), "v1", "p9")])
+            .unwrap()[0]
+            .is_some()
+    );
+    let v1 = Subject::Visitor(VisitorId::new("v1").unwrap());
+    let fresh = store.shopper_records(&s, &v1).unwrap().unwrap();
+    assert_eq!(fresh.events.len(), 1);
+    assert!(fresh.identities.customers.is_empty());
 }

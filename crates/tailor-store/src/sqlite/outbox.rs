@@ -69,6 +69,42 @@ fn decode(
     Ok(m)
 }
 
+/// A customer's contact (inside the caller's transaction, if any).
+pub(super) fn contact_of(
+    conn: &rusqlite::Connection,
+    shop: &ShopId,
+    customer: &str,
+) -> Result<Option<Contact>> {
+    Ok(conn
+        .query_row(
+            "SELECT email, consent, updated_at FROM contacts WHERE shop=?1 AND customer=?2",
+            params![shop.as_str(), customer],
+            |r| {
+                Ok(Contact {
+                    email: r.get(0)?,
+                    consent: r.get(1)?,
+                    updated_at: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// One shopper's messages, oldest first (inside the caller's transaction).
+pub(super) fn messages_of(
+    conn: &rusqlite::Connection,
+    shop: &ShopId,
+    shopper: &str,
+) -> Result<Vec<OutboxMessage>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE shop=?1 AND shopper=?2 ORDER BY id"
+    ))?;
+    let rows = stmt
+        .query_map(params![shop.as_str(), shopper], message)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(decode).collect()
+}
+
 impl SqliteStore {
     pub(crate) fn outbox_enqueue_impl(
         &self,
@@ -211,21 +247,7 @@ impl SqliteStore {
     }
 
     pub(crate) fn contact_impl(&self, shop: &ShopId, customer: &str) -> Result<Option<Contact>> {
-        Ok(self
-            .conn
-            .lock()
-            .query_row(
-                "SELECT email, consent, updated_at FROM contacts WHERE shop=?1 AND customer=?2",
-                params![shop.as_str(), customer],
-                |r| {
-                    Ok(Contact {
-                        email: r.get(0)?,
-                        consent: r.get(1)?,
-                        updated_at: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+        contact_of(&self.conn.lock(), shop, customer)
     }
 
     pub(crate) fn unsubscribe_impl(
