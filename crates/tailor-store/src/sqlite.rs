@@ -362,6 +362,20 @@ fn decode_event(body: ValueRef<'_>) -> Result<Event> {
     }
 }
 
+/// Every visitor-to-customer link of `shop`.
+fn stored_links(conn: &Connection, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>> {
+    let mut stmt = conn.prepare("SELECT visitor, customer FROM identity_links WHERE shop=?1")?;
+    let rows = stmt
+        .query_map([shop.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(v, c)| Some((VisitorId::new(v).ok()?, CustomerId::new(c).ok()?)))
+        .collect())
+}
+
 /// Calls `f` for every event of `shop` after `after`, in log order.
 fn for_each_event(
     conn: &Connection,
@@ -794,17 +808,6 @@ impl Store for SqliteStore {
     }
 
     fn identity_links(&self, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>> {
-        let conn = self.conn.lock();
-        let mut stmt =
-            conn.prepare("SELECT visitor, customer FROM identity_links WHERE shop=?1")?;
-        let rows = stmt
-            .query_map([shop.as_str()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(v, c)| Some((VisitorId::new(v).ok()?, CustomerId::new(c).ok()?)))
-            .collect())
+        stored_links(&self.conn.lock(), shop)
     }
 }

@@ -912,11 +912,14 @@ fn check_shopper_export_and_erasure(store: &dyn Store) {
     assert!(store.shopper_records(&s, &unknown).unwrap().is_none());
     assert!(store.erase_shopper(&s, &unknown).unwrap().is_none());
 
-    // A list served just before the erasure, still waiting for the writer, goes too.
+    // A list served just before, perhaps still waiting for the writer, is exported and erased.
     store.append_served(&s, vec![served_row("r-late")]);
     let mut late = served_row("r-late-v1");
     late.visitor_id = Some(VisitorId::new("v1").unwrap());
     store.append_served(&s, vec![late]);
+    let r = store.shopper_records(&s, &v1).unwrap().unwrap();
+    let rids: Vec<&str> = r.served.iter().map(|l| l.request_id.as_str()).collect();
+    assert_eq!(rids, ["r-v1", "r-c1", "r-late-v1"]);
     let e = store.erase_shopper(&s, &c1).unwrap().expect("c1 is known");
     assert_eq!(
         names(&e.identities),

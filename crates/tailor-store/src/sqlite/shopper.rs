@@ -3,7 +3,7 @@
 //! Both run in one transaction on the shared connection: the export reads one snapshot, and the
 //! erasure is IMMEDIATE, so no event of theirs can commit between finding and deleting it.
 
-use super::{ServedBuffer, SqliteStore, for_each_event, for_each_served_row};
+use super::{ServedBuffer, SqliteStore, for_each_event, for_each_served_row, stored_links};
 use crate::shopper::{Erased, Identities, ShopperRecords, Subject};
 use crate::{Recipient, Result, Seq};
 use rusqlite::{Connection, params};
@@ -25,19 +25,6 @@ fn identities(conn: &Connection, shop: &ShopId, who: &Subject) -> Result<Identit
     Ok(ids)
 }
 
-fn stored_links(conn: &Connection, shop: &ShopId) -> Result<Vec<(VisitorId, CustomerId)>> {
-    let mut stmt = conn.prepare("SELECT visitor, customer FROM identity_links WHERE shop=?1")?;
-    let rows = stmt
-        .query_map([shop.as_str()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(v, c)| Some((VisitorId::new(v).ok()?, CustomerId::new(c).ok()?)))
-        .collect())
-}
-
 /// The notification recipients one person is.
 fn recipients(ids: &Identities) -> impl Iterator<Item = Recipient> + '_ {
     let visitors = ids
@@ -51,7 +38,12 @@ fn recipients(ids: &Identities) -> impl Iterator<Item = Recipient> + '_ {
     visitors.chain(customers)
 }
 
-fn records(conn: &Connection, shop: &ShopId, who: &Subject) -> Result<ShopperRecords> {
+fn records(
+    conn: &Connection,
+    shop: &ShopId,
+    who: &Subject,
+    waiting: &ServedBuffer,
+) -> Result<ShopperRecords> {
     let identities = identities(conn, shop, who)?;
     let mut events = Vec::new();
     for_each_event(conn, shop, 0, &mut |seq, e| {
@@ -67,6 +59,10 @@ fn records(conn: &Connection, shop: &ShopId, who: &Subject) -> Result<ShopperRec
     for_each_served_row(conn, shop, &mut |_, lists| {
         served.extend(lists.into_iter().filter(|l| identities.owns_served(l)));
     })?;
+    // Lists served in the last moments, not yet committed by the writer, are theirs too.
+    for (_, lists) in waiting.lock().iter().filter(|(s, _)| s == shop) {
+        served.extend(lists.iter().filter(|l| identities.owns_served(l)).cloned());
+    }
     let mut contacts = Vec::new();
     let mut outbox = Vec::new();
     for c in &identities.customers {
@@ -91,6 +87,19 @@ fn records(conn: &Connection, shop: &ShopId, who: &Subject) -> Result<ShopperRec
     })
 }
 
+/// The `at` (earliest list) and body of a stored row holding `lists`, as the writer makes them.
+fn row_of<'a>(lists: impl IntoIterator<Item = &'a Served> + Clone) -> (i64, Vec<u8>) {
+    let at = lists
+        .clone()
+        .into_iter()
+        .map(|l| l.at)
+        .min()
+        .unwrap_or_default();
+    let mut body = Vec::new();
+    crate::served::encode(lists, &mut body);
+    (at, body)
+}
+
 /// Removes the person's lists from the stored rows: a row keeps the other shoppers' lists, and
 /// goes when none are left. Returns how many lists were removed.
 fn erase_served(conn: &Connection, shop: &ShopId, ids: &Identities) -> Result<u64> {
@@ -108,9 +117,7 @@ fn erase_served(conn: &Connection, shop: &ShopId, ids: &Identities) -> Result<u6
         if kept.is_empty() {
             conn.execute("DELETE FROM served WHERE seq=?1", [seq])?;
         } else {
-            let at = kept.iter().map(|l| l.at).min().unwrap_or_default();
-            let mut body = Vec::new();
-            crate::served::encode(&kept, &mut body);
+            let (at, body) = row_of(&kept);
             conn.execute(
                 "UPDATE served SET at=?2, body=?3 WHERE seq=?1",
                 params![seq, at, body],
@@ -145,9 +152,7 @@ fn store_waiting(
         .filter(|l| !ids.owns_served(l))
         .collect();
     if !kept.is_empty() {
-        let at = kept.iter().map(|l| l.at).min().unwrap_or_default();
-        let mut body = Vec::new();
-        crate::served::encode(kept.iter().copied(), &mut body);
+        let (at, body) = row_of(kept.iter().copied());
         conn.execute(
             "INSERT INTO served(shop, at, body) VALUES (?1, ?2, ?3)",
             params![shop.as_str(), at, body],
@@ -230,7 +235,7 @@ impl SqliteStore {
         let mut conn = self.conn.lock();
         // One snapshot for every table read.
         let tx = conn.transaction()?;
-        let r = records(&tx, shop, who)?;
+        let r = records(&tx, shop, who, &self.served)?;
         tx.commit()?;
         Ok((!r.is_empty()).then_some(r))
     }
