@@ -39,6 +39,10 @@ pub struct ShopState {
     pub search: SearchState,
     /// Events applied since start-up.
     pub events_applied: u64,
+    /// Position in the store's log of the last event applied (0 before any). A rebuild reads
+    /// the log up to some position while the writer keeps committing; events at or before
+    /// this one are already in, so whoever applies committed events skips them.
+    pub log_seq: i64,
     /// Who each replenishment buyer index is (see [`ShopperState::buyer`]).
     buyers: Vec<ShopperKey>,
     /// Merchandising rules, in run order.
@@ -78,12 +82,18 @@ impl ShopState {
             models: Models::default(),
             search: SearchState::default(),
             events_applied: 0,
+            log_seq: 0,
             buyers: Vec::new(),
             rules: Default::default(),
             experiments: Default::default(),
             analytics: Default::default(),
             shares: Default::default(),
         }
+    }
+
+    /// An empty shop configured like this one (its session gap), to rebuild from the store.
+    pub fn emptied(&self) -> Self {
+        Self::new(self.session_gap)
     }
 
     /// Fills in what ingest derives before the event is stored: the session id when the client

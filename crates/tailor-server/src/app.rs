@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tailor_engine::Engine;
 use tailor_model::ShopId;
-use tailor_store::{CommitObserver, Committed, KeyInfo, Pending, Store};
+use tailor_store::{CommitObserver, Committed, Erased, KeyInfo, Pending, Store, Subject};
 
 /// How long an authenticated key is trusted before the store is asked again (bounds how long a
 /// revoked key keeps working).
@@ -88,8 +88,12 @@ impl CommitObserver for LiveState {
             let mut st = write_in_a_gap(&state);
             for c in committed.iter().filter(|c| c.shop == shop) {
                 for (e, seq) in c.events.iter().zip(c.seqs) {
-                    if seq.is_some() {
+                    // A rebuild (after an erasure) may have read this event from the log already.
+                    if let Some(seq) = *seq
+                        && seq > st.log_seq
+                    {
                         st.apply(e);
+                        st.log_seq = seq;
                         applied.push(e.kind.name());
                     }
                 }
@@ -138,6 +142,32 @@ impl App {
             keys: Arc::default(),
         };
         Ok((app, stats))
+    }
+
+    /// Deletes everything stored about the person `who` names, in one transaction, then makes
+    /// the live state forget them: the shop's state is a cache of the log, so it is rebuilt from
+    /// what the store still holds (the start-up path) and swapped in. Every structure derived
+    /// from their events (sessions, the session index, profiles, co-occurrence, popularity,
+    /// replenishment, lists, analytics) is then as if they had never come, without a removal
+    /// written for each. The shop's write lock is held from before the deletion to the swap, so
+    /// nothing of theirs is served meanwhile; requests to this shop and the applying of new
+    /// events wait for one replay of the shop. `None` when the store knew nothing of them.
+    pub fn erase_shopper(
+        &self,
+        shop: &ShopId,
+        who: &Subject,
+    ) -> Result<Option<Erased>, tailor_store::StoreError> {
+        let state = self.engine.shop(shop);
+        let mut st = state.write();
+        let Some(erased) = self.store.erase_shopper(shop, who)? else {
+            return Ok(None);
+        };
+        let mut fresh = st.emptied();
+        // Events committed since the deletion are read here too; the writer, waiting for this
+        // lock to apply them, skips them by their position (`ShopState::log_seq`).
+        load_shop(self.store.as_ref(), shop, &mut fresh)?;
+        *st = fresh;
+        Ok(Some(erased))
     }
 
     /// What the caches already know, without touching the store: (dev mode, the key). `None`
@@ -204,114 +234,131 @@ impl App {
 pub fn replay(store: &dyn Store, engine: &Engine) -> Result<ReplayStats, tailor_store::StoreError> {
     let mut stats = ReplayStats::default();
     for shop in store.shops()? {
-        let state = engine.shop(&shop);
-        let mut st = state.write();
-        stats.products += store.for_each_product(&shop, &mut |p| {
-            st.upsert_product(p);
-        })?;
-        for (v, c) in store.identity_links(&shop)? {
-            st.link(&v, &c);
-        }
-        if let Some(v) = store.setting(&shop, crate::routes::search::SETTINGS_KEY)? {
-            match crate::routes::search::parse_settings(&v) {
-                Ok(s) => st.search.configure(s),
-                Err(e) => tracing::warn!(
-                    shop = shop.as_str(),
-                    "stored search settings ignored: {e:?}"
-                ),
-            }
-        }
-        if let Some(v) = store.setting(&shop, crate::routes::rules::SETTINGS_KEY)? {
-            match crate::routes::rules::parse_stored(&v) {
-                Ok(r) => st.rules = r,
-                Err(e) => tracing::error!(
-                    shop = shop.as_str(),
-                    "stored merchandising rules ignored: {e:?}"
-                ),
-            }
-        }
-        if let Some(v) = store.setting(&shop, crate::routes::experiments::SETTINGS_KEY)? {
-            match crate::routes::experiments::parse_stored(&v) {
-                Ok(x) => st.experiments = x,
-                Err(e) => {
-                    tracing::error!(shop = shop.as_str(), "stored experiments ignored: {e:?}")
-                }
-            }
-        }
-        if let Some(v) = store.setting(&shop, crate::routes::analytics::SETTINGS_KEY)? {
-            match crate::routes::analytics::parse_settings(&v) {
-                Ok(w) => st.analytics.lock().set_window(w),
-                Err(e) => tracing::error!(
-                    shop = shop.as_str(),
-                    "stored analytics settings ignored: {}",
-                    e.message
-                ),
-            }
-        }
-        // Served lists before events: a replayed click finds the list it points at.
-        {
-            let st = &*st;
-            let mut a = st.analytics.lock();
-            store.replay_served(&shop, &mut |mut row| {
-                // The unit of an experiment is the customer once linked, as while serving.
-                if row.customer_id.is_none()
-                    && let Some(v) = &row.visitor_id
-                    && let tailor_engine::ShopperKey::Customer(c) = st.key_of(v)
-                {
-                    row.customer_id = Some(c);
-                }
-                a.on_served(&row, false)
-            })?;
-        }
-        // The search index is built beside the event replay, from the products as loaded.
-        let products: Vec<(u32, Arc<tailor_model::Product>)> =
-            st.catalog.items().map(|(i, p)| (i, p.clone())).collect();
-        let settings = st.search.settings().clone();
-        let t = Instant::now();
-        // Reading and decoding the log runs on its own thread; `ShopState::replay` splits the
-        // applying over two more (shoppers, models), so a cold start uses every core.
-        let (events, index) = std::thread::scope(|s| {
-            let indexer = s.spawn(|| {
-                tailor_engine::search::build_index(
-                    &settings,
-                    products.iter().map(|(i, p)| (*i, p.as_ref())),
-                )
-            });
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<tailor_model::Event>>(REPLAY_QUEUE);
-            let reader = s.spawn(|| {
-                let tx = tx;
-                let mut buf = Vec::with_capacity(REPLAY_BATCH);
-                let n = store.replay_events(&shop, 0, &mut |_, e| {
-                    buf.push(e);
-                    if buf.len() == REPLAY_BATCH {
-                        let _ = tx.send(std::mem::replace(
-                            &mut buf,
-                            Vec::with_capacity(REPLAY_BATCH),
-                        ));
-                    }
-                })?;
-                let _ = tx.send(buf);
-                Ok::<_, tailor_store::StoreError>(n)
-            });
-            st.replay(rx.into_iter());
-            let events = reader.join().expect("replay reader thread");
-            // The event replay's own time; the indexer may still be running.
-            stats.event_secs += t.elapsed().as_secs_f64();
-            (events, indexer.join().expect("search indexer thread"))
-        });
-        stats.events += events?;
-        st.analytics
-            .lock()
-            .forget_before(tailor_model::now_millis());
-        match index {
-            Ok(index) => st.search.install(index),
-            // Search then builds its index on first use; everything else works meanwhile.
-            Err(e) => tracing::error!(
+        let one = load_shop(store, &shop, &mut engine.shop(&shop).write())?;
+        stats.products += one.products;
+        stats.events += one.events;
+        stats.event_secs += one.event_secs;
+        stats.shops += 1;
+    }
+    Ok(stats)
+}
+
+/// Fills an empty shop state from the store: products, identity links, settings, served lists,
+/// then the event log (start-up, and the rebuild after an erasure).
+fn load_shop(
+    store: &dyn Store,
+    shop: &ShopId,
+    st: &mut tailor_engine::ShopState,
+) -> Result<ReplayStats, tailor_store::StoreError> {
+    let mut stats = ReplayStats::default();
+    stats.products += store.for_each_product(shop, &mut |p| {
+        st.upsert_product(p);
+    })?;
+    for (v, c) in store.identity_links(shop)? {
+        st.link(&v, &c);
+    }
+    if let Some(v) = store.setting(shop, crate::routes::search::SETTINGS_KEY)? {
+        match crate::routes::search::parse_settings(&v) {
+            Ok(s) => st.search.configure(s),
+            Err(e) => tracing::warn!(
                 shop = shop.as_str(),
-                "search index not built at start-up: {e}"
+                "stored search settings ignored: {e:?}"
             ),
         }
-        stats.shops += 1;
+    }
+    if let Some(v) = store.setting(shop, crate::routes::rules::SETTINGS_KEY)? {
+        match crate::routes::rules::parse_stored(&v) {
+            Ok(r) => st.rules = r,
+            Err(e) => tracing::error!(
+                shop = shop.as_str(),
+                "stored merchandising rules ignored: {e:?}"
+            ),
+        }
+    }
+    if let Some(v) = store.setting(shop, crate::routes::experiments::SETTINGS_KEY)? {
+        match crate::routes::experiments::parse_stored(&v) {
+            Ok(x) => st.experiments = x,
+            Err(e) => {
+                tracing::error!(shop = shop.as_str(), "stored experiments ignored: {e:?}")
+            }
+        }
+    }
+    if let Some(v) = store.setting(shop, crate::routes::analytics::SETTINGS_KEY)? {
+        match crate::routes::analytics::parse_settings(&v) {
+            Ok(w) => st.analytics.lock().set_window(w),
+            Err(e) => tracing::error!(
+                shop = shop.as_str(),
+                "stored analytics settings ignored: {}",
+                e.message
+            ),
+        }
+    }
+    // Served lists before events: a replayed click finds the list it points at.
+    {
+        let st = &*st;
+        let mut a = st.analytics.lock();
+        store.replay_served(shop, &mut |mut row| {
+            // The unit of an experiment is the customer once linked, as while serving.
+            if row.customer_id.is_none()
+                && let Some(v) = &row.visitor_id
+                && let tailor_engine::ShopperKey::Customer(c) = st.key_of(v)
+            {
+                row.customer_id = Some(c);
+            }
+            a.on_served(&row, false)
+        })?;
+    }
+    // The search index is built beside the event replay, from the products as loaded.
+    let products: Vec<(u32, Arc<tailor_model::Product>)> =
+        st.catalog.items().map(|(i, p)| (i, p.clone())).collect();
+    let settings = st.search.settings().clone();
+    let t = Instant::now();
+    // Reading and decoding the log runs on its own thread; `ShopState::replay` splits the
+    // applying over two more (shoppers, models), so a cold start uses every core.
+    let (events, index) = std::thread::scope(|s| {
+        let indexer = s.spawn(|| {
+            tailor_engine::search::build_index(
+                &settings,
+                products.iter().map(|(i, p)| (*i, p.as_ref())),
+            )
+        });
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<tailor_model::Event>>(REPLAY_QUEUE);
+        let reader = s.spawn(|| {
+            let tx = tx;
+            let mut buf = Vec::with_capacity(REPLAY_BATCH);
+            let mut last = 0;
+            let n = store.replay_events(shop, 0, &mut |seq, e| {
+                last = seq;
+                buf.push(e);
+                if buf.len() == REPLAY_BATCH {
+                    let _ = tx.send(std::mem::replace(
+                        &mut buf,
+                        Vec::with_capacity(REPLAY_BATCH),
+                    ));
+                }
+            })?;
+            let _ = tx.send(buf);
+            Ok::<_, tailor_store::StoreError>((n, last))
+        });
+        st.replay(rx.into_iter());
+        let events = reader.join().expect("replay reader thread");
+        // The event replay's own time; the indexer may still be running.
+        stats.event_secs += t.elapsed().as_secs_f64();
+        (events, indexer.join().expect("search indexer thread"))
+    });
+    let (events, last) = events?;
+    stats.events += events;
+    st.log_seq = last;
+    st.analytics
+        .lock()
+        .forget_before(tailor_model::now_millis());
+    match index {
+        Ok(index) => st.search.install(index),
+        // Search then builds its index on first use; everything else works meanwhile.
+        Err(e) => tracing::error!(
+            shop = shop.as_str(),
+            "search index not built at start-up: {e}"
+        ),
     }
     Ok(stats)
 }
