@@ -362,3 +362,66 @@ fn load_shop(
     }
     Ok(stats)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tailor_model::{Event, EventKind, ProductId, VisitorId};
+
+    /// The writer hands the observer a commit that a rebuild has already read from the log:
+    /// it must not count twice.
+    #[test]
+    fn the_observer_skips_events_the_state_already_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(tailor_store::SqliteStore::open(dir.path()).unwrap());
+        let (app, _) = App::open(store.clone()).unwrap();
+        let shop = ShopId::default_shop();
+        let v = VisitorId::new("v").unwrap();
+        let e = Event {
+            event_id: None,
+            visitor_id: v.clone(),
+            session_id: None,
+            customer_id: None,
+            timestamp: Some(1),
+            received_at: 1,
+            kind: EventKind::View {
+                product_id: ProductId::new("p").unwrap(),
+            },
+        };
+        let events = || {
+            app.engine
+                .shop(&shop)
+                .read()
+                .shopper(Some(&v), None)
+                .map(|s| s.events)
+        };
+        // The observer applies a commit before the append returns.
+        let seqs = store.append_events(&shop, vec![e.clone()]).unwrap();
+        assert_eq!(events(), Some(1));
+        let live = LiveState {
+            engine: app.engine.clone(),
+            metrics: app.metrics.clone(),
+        };
+        let again = [e.clone()];
+        live.step(
+            &[Committed {
+                shop: &shop,
+                events: &again,
+                seqs: &seqs,
+            }],
+            &mut [],
+        );
+        assert_eq!(events(), Some(1));
+        // A later position is applied.
+        let later = [Some(seqs[0].unwrap() + 1)];
+        live.step(
+            &[Committed {
+                shop: &shop,
+                events: &again,
+                seqs: &later,
+            }],
+            &mut [],
+        );
+        assert_eq!(events(), Some(2));
+    }
+}
