@@ -42,6 +42,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
         routes::catalog::delete_product,
         routes::shoppers::get_visitor,
         routes::shoppers::get_customer,
+        routes::shoppers::export_shopper,
+        routes::shoppers::delete_shopper,
         routes::recommend::post_recommendations,
         routes::preferences::put_preferences,
         routes::preferences::get_preferences,
@@ -217,6 +219,11 @@ pub fn router(app: App) -> Router {
         )
         .route("/v1/visitors/{id}", get(shoppers::get_visitor))
         .route("/v1/customers/{id}", get(shoppers::get_customer))
+        .route(
+            "/v1/shoppers/{id}",
+            axum::routing::delete(shoppers::delete_shopper),
+        )
+        .route("/v1/shoppers/{id}/export", get(shoppers::export_shopper))
         .route(
             "/v1/shoppers/{id}/preferences",
             get(preferences::get_preferences)

@@ -1,14 +1,19 @@
 //! What Tailor believes about one shopper. A visitor id is an unguessable cookie value, so a
 //! public key may read its own visitor; customer ids are guessable, so they need an admin key.
+//! The export and the deletion of everything stored about a person (GDPR access and erasure)
+//! need an admin key whatever the id.
 
+use super::blocking;
+use super::preferences::{Kind, Who, who};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use serde_json::{Value, json};
-use tailor_engine::{ShopState, ShopperState};
-use tailor_model::{CustomerId, VisitorId, now_millis};
+use tailor_engine::{ShopState, ShopperKey, ShopperState};
+use tailor_model::{CustomerId, ShopId, VisitorId, now_millis};
+use tailor_store::{Identities, Subject};
 
 /// How many affinities a profile lists.
 const TOP_AFFINITIES: usize = 10;
@@ -81,4 +86,114 @@ pub async fn get_customer(
         .shopper(None, Some(&c))
         .ok_or_else(|| ApiError::not_found(format!("customer {:?}", c.as_str())))?;
     Ok(Json(profile_json(&st, s)))
+}
+
+/// The person an export or a deletion names (admin key only, whatever the kind).
+fn subject(caller: &Caller, id: String, kind: &Kind) -> Result<Subject, ApiError> {
+    caller.require_admin()?;
+    Ok(match who(caller, id, kind)? {
+        Who::Visitor(v) => Subject::Visitor(v),
+        Who::Customer(c) => Subject::Customer(c),
+    })
+}
+
+fn unknown(who: &Subject) -> ApiError {
+    match who {
+        Subject::Visitor(v) => ApiError::not_found(format!("visitor {:?}", v.as_str())),
+        Subject::Customer(c) => ApiError::not_found(format!("customer {:?}", c.as_str())),
+    }
+}
+
+/// Runs `f` (store work) for the person off the async threads; 404 when it finds nothing.
+async fn of_person<T: Send + 'static>(
+    app: &App,
+    caller: &Caller,
+    who: &Subject,
+    f: fn(&App, &ShopId, &Subject) -> Result<Option<T>, tailor_store::StoreError>,
+) -> Result<T, ApiError> {
+    let (app2, shop, w) = (app.clone(), caller.shop.clone(), who.clone());
+    blocking(move || Ok(f(&app2, &shop, &w)?))
+        .await?
+        .ok_or_else(|| unknown(who))
+}
+
+/// What the engine derived about each identity of the person: a customer's profile holds its
+/// linked visitors' history; a visitor not linked to a customer has its own.
+fn derived(st: &ShopState, ids: &Identities) -> Vec<Value> {
+    let customers = ids.customers.iter().filter_map(|c| {
+        let s = st.shopper(None, Some(c))?;
+        Some(json!({"customer_id": c, "profile": profile_json(st, s)}))
+    });
+    let visitors = ids.visitors.iter().filter_map(|v| {
+        if !matches!(st.key_of(v), ShopperKey::Visitor(_)) {
+            return None;
+        }
+        let s = st.shopper(Some(v), None)?;
+        Some(json!({"visitor_id": v, "profile": profile_json(st, s)}))
+    });
+    customers.chain(visitors).collect()
+}
+
+/// Everything stored about a person, over every identity their logins join: events, logins,
+/// the lists shown to them, contact, emails, notifications, and what Tailor derived.
+#[utoipa::path(get, path = "/v1/shoppers/{id}/export", tag = "shoppers",
+    params(("kind" = Option<String>, Query, description = "visitor (default) or customer")),
+    responses((status = 200, description = "`{shopper: {kind, id}, exported_at, identities: {visitors, customers}, events: [{seq, event}], identity_links: [{visitor_id, customer_id}], served, contacts: [{customer_id, email, consent, updated_at}], outbox, notifications, profiles: [{visitor_id|customer_id, profile}]}`"),
+              (status = 400, description = "names the field: id, kind"), (status = 403, description = "needs an admin key"), (status = 404, description = "nothing is stored about them")))]
+pub async fn export_shopper(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(kind): Query<Kind>,
+) -> Result<Json<Value>, ApiError> {
+    let who = subject(&caller, id, &kind)?;
+    let r = of_person(&app, &caller, &who, |app, shop, who| {
+        app.store.shopper_records(shop, who)
+    })
+    .await?;
+    let (kind, id) = match &who {
+        Subject::Visitor(v) => ("visitor", v.as_str()),
+        Subject::Customer(c) => ("customer", c.as_str()),
+    };
+    let profiles = derived(&app.engine.shop(&caller.shop).read(), &r.identities);
+    Ok(Json(json!({
+        "shopper": {"kind": kind, "id": id},
+        "exported_at": now_millis(),
+        "identities": r.identities,
+        "events": r.events.iter().map(|(seq, e)| json!({"seq": seq, "event": e})).collect::<Vec<_>>(),
+        "identity_links": r.identity_links.iter().map(|(v, c)| json!({"visitor_id": v, "customer_id": c})).collect::<Vec<_>>(),
+        "served": r.served,
+        "contacts": r.contacts.iter().map(|(c, x)| json!({"customer_id": c, "email": x.email, "consent": x.consent, "updated_at": x.updated_at})).collect::<Vec<_>>(),
+        "outbox": r.outbox,
+        "notifications": r.notifications,
+        "profiles": profiles,
+    })))
+}
+
+/// Deletes everything stored about a person (every identity their logins join) in one
+/// transaction, and makes the live state forget them. An event sent for one of their ids later
+/// starts a new, empty shopper.
+#[utoipa::path(delete, path = "/v1/shoppers/{id}", tag = "shoppers",
+    params(("kind" = Option<String>, Query, description = "visitor (default) or customer")),
+    responses((status = 200, description = "`{identities: {visitors, customers}, removed: {events, served, identity_links, contacts, outbox, notifications}}`"),
+              (status = 400, description = "names the field: id, kind"), (status = 403, description = "needs an admin key"), (status = 404, description = "nothing is stored about them")))]
+pub async fn delete_shopper(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(kind): Query<Kind>,
+) -> Result<Json<Value>, ApiError> {
+    let who = subject(&caller, id, &kind)?;
+    let e = of_person(&app, &caller, &who, App::erase_shopper).await?;
+    Ok(Json(json!({
+        "identities": e.identities,
+        "removed": {
+            "events": e.events,
+            "served": e.served,
+            "identity_links": e.identity_links,
+            "contacts": e.contacts,
+            "outbox": e.outbox,
+            "notifications": e.notifications,
+        },
+    })))
 }
