@@ -10,7 +10,7 @@
 # SERVE_ARGS is passed to `tailor serve` (e.g. SERVE_ARGS="--sync process"); TAILOR_VISITORS
 # (default 20000) spreads the requests over fewer visitors, for long sessions in a short run, and
 # TAILOR_REQUESTS stops wrk after that many answers (as many requests for both builds), and
-# TAILOR_SHAPE=trending|box|event|healthz measures one part of the request (see wrk-reco.lua).
+# TAILOR_SHAPE=trending|box|event|for_you|healthz measures one part of the request (see wrk-reco.lua).
 # With --callgrind, CALLGRIND_OPTS goes to valgrind (e.g. "--collect-atstart=no
 # --toggle-collect=*handle_connection*" to leave start-up out) and CALLGRIND_OUT keeps the profile.
 #

@@ -6,7 +6,8 @@
 -- under callgrind see the same sessions. TAILOR_SHAPE splits the request into its parts, to show
 -- what each costs: `session` (default: the event and a session_next box), `trending` (the event
 -- and a trending box, no kNN), `box` (a trending box, no event), `event` (POST /v1/events with
--- the event alone) and `healthz` (GET /healthz: HTTP alone).
+-- the event alone), `for_you` (the event and the homepage's box) and `healthz` (GET /healthz:
+-- HTTP alone).
 local items = {}
 for line in io.lines(os.getenv("TAILOR_ITEMS")) do items[#items + 1] = line end
 wrk.method = "POST"
@@ -25,6 +26,8 @@ local bodies = {
   trending = '{"visitor_id":"live-%d","events":[' .. event .. '],'
     .. '"boxes":[{"sources":["trending"],"count":20}]}',
   box = '{"visitor_id":"live-%d","boxes":[{"sources":["trending"],"count":20}]}',
+  for_you = '{"visitor_id":"live-%d","events":[' .. event .. '],'
+    .. '"boxes":[{"preset":"for_you","count":20}]}',
   event = '{"events":[' .. event .. ']}',
 }
 if shape ~= "healthz" and not bodies[shape] then error("unknown TAILOR_SHAPE " .. shape) end

@@ -189,25 +189,16 @@ impl Hasher for IdHasher {
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
-/// Orders scored candidates: score descending, then id ascending. Scores are finite by
-/// construction; a NaN would sort first rather than panic.
-pub(crate) fn by_score_then_id(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
-    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
-}
-
-/// The best `n` of `cands`, sorted by [`by_score_then_id`]. Scores are rounded to `f32` before
-/// ranking, so the order always agrees with the scores returned.
-pub(crate) fn top_n(cands: impl IntoIterator<Item = (u32, f64)>, n: usize) -> Vec<(u32, f32)> {
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut cands: Vec<(u32, f32)> = cands.into_iter().map(|(id, s)| (id, s as f32)).collect();
-    if cands.len() > n {
-        cands.select_nth_unstable_by(n - 1, by_score_then_id);
-        cands.truncate(n);
-    }
-    cands.sort_unstable_by(by_score_then_id);
-    cands
+/// The best `n` of `cands` that `exclude` lets through, score descending, then id ascending.
+/// Scores are rounded to `f32` before ranking, so the order always agrees with the scores returned.
+/// `exclude` (the shop's filters, dearer than scoring) is asked in score order only until `n`
+/// pass, not about every candidate of every context item.
+fn top_n(
+    cands: impl IntoIterator<Item = (u32, f64)>,
+    n: usize,
+    exclude: &dyn Fn(u32) -> bool,
+) -> Vec<(u32, f32)> {
+    crate::session::top_n(cands.into_iter().map(|(id, s)| (id, s as f32)), n, exclude)
 }
 
 /// The co-occurrence index. Build it from history with [`CoOccurrence::add_group`] (or
@@ -451,15 +442,8 @@ impl CoOccurrence {
         }
     }
 
-    /// Calls `emit` with each scored candidate of `item` (each at most once), skipping `skip` and
-    /// excluded items.
-    fn candidates(
-        &self,
-        item: u32,
-        skip: &dyn Fn(u32) -> bool,
-        exclude: &dyn Fn(u32) -> bool,
-        mut emit: impl FnMut(u32, f64),
-    ) {
+    /// Calls `emit` with each scored candidate of `item` (each at most once), skipping `skip`.
+    fn candidates(&self, item: u32, skip: &dyn Fn(u32) -> bool, mut emit: impl FnMut(u32, f64)) {
         let ni = self.item_groups(item);
         let Some(map) = self.neighbours.get(item as usize) else {
             return;
@@ -468,7 +452,7 @@ impl CoOccurrence {
             return;
         }
         for (&j, &c) in map {
-            if j == item || skip(j) || exclude(j) {
+            if j == item || skip(j) {
                 continue;
             }
             if let Some(s) = self.score(c, ni, j) {
@@ -477,7 +461,7 @@ impl CoOccurrence {
         }
         if matches!(self.config.scoring, Scoring::Confidence { .. }) {
             for &j in &self.popular {
-                if j == item || map.contains_key(&j) || skip(j) || exclude(j) {
+                if j == item || map.contains_key(&j) || skip(j) {
                     continue;
                 }
                 if let Some(s) = self.score(0, ni, j) {
@@ -494,8 +478,8 @@ impl CoOccurrence {
             return Vec::new();
         }
         let mut cands = Vec::with_capacity(self.neighbour_count(item) + self.popular.len());
-        self.candidates(item, &|_| false, exclude, |j, s| cands.push((j, s)));
-        top_n(cands, n)
+        self.candidates(item, &|_| false, |j, s| cands.push((j, s)));
+        top_n(cands, n, exclude)
     }
 
     /// The `n` best neighbours of a context of several items (a cart): each candidate's score is the
@@ -522,11 +506,9 @@ impl CoOccurrence {
         let in_context = |j: u32| context.contains(&j);
         let mut acc: IdMap<u32, f64> = IdMap::default();
         for &i in &context {
-            self.candidates(i, &in_context, exclude, |j, s| {
-                *acc.entry(j).or_insert(0.0) += s
-            });
+            self.candidates(i, &in_context, |j, s| *acc.entry(j).or_insert(0.0) += s);
         }
-        top_n(acc, n)
+        top_n(acc, n, exclude)
     }
 }
 
@@ -940,6 +922,31 @@ mod tests {
             prop_assert_eq!(&whole.popular, &live.popular);
             for m in &whole.neighbours {
                 prop_assert!(m.len() <= 8);
+            }
+        }
+
+        /// The filter is asked only at the cut; the answer must be the unfiltered ranking with
+        /// the excluded items struck out, cut at `n`.
+        #[test]
+        fn filtering_at_the_cut_equals_filtering_everything(
+            groups in prop::collection::vec(prop::collection::vec(0u32..40, 0..10), 0..30),
+            scoring in scorings(),
+            query in prop::collection::vec(0u32..45, 0..4),
+            n in 0usize..12,
+            modulus in 2u32..5,
+        ) {
+            let config = CoOccurConfig { scoring, ..CoOccurConfig::default() };
+            let ix = CoOccurrence::from_groups(config, groups.iter().map(|g| g.as_slice())).unwrap();
+            let exclude = |j: u32| j.is_multiple_of(modulus);
+            let struck = |all: Vec<(u32, f32)>| -> Vec<(u32, f32)> {
+                all.into_iter().filter(|&(j, _)| !exclude(j)).take(n).collect()
+            };
+            prop_assert_eq!(
+                ix.similar_to_all(&query, n, &exclude),
+                struck(ix.similar_to_all(&query, usize::MAX, &none))
+            );
+            if let Some(&q) = query.first() {
+                prop_assert_eq!(ix.similar(q, n, &exclude), struck(ix.similar(q, usize::MAX, &none)));
             }
         }
 

@@ -34,6 +34,8 @@ mod rank;
 mod rules;
 mod vsknn;
 
+pub(crate) use rank::top_n;
+
 pub use index::{
     DEFAULT_IDLE_SECS, DEFAULT_MAX_SESSIONS, MAX_IDLE_SECS, MAX_RETAINED_SESSIONS,
     MAX_STORED_CLICKS, Retention,
