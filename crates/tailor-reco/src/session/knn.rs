@@ -5,6 +5,7 @@
 //! Latifi, Mauro & Jannach, Information Sciences 2021).
 
 use std::cell::RefCell;
+use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, vec_deque};
 use std::fmt;
 use std::iter::Rev;
@@ -479,30 +480,30 @@ impl SessionKnn {
         let mut holders: Vec<usize> = Vec::with_capacity(heads.len());
         let mut out = Vec::with_capacity(self.params.sample_size);
         while out.len() < self.params.sample_size {
-            let Some((newest, slot, first)) = heap.pop() else {
+            let Some(&(newest, slot, _)) = heap.peek() else {
                 break;
             };
             // A session sits at the same place in every list that holds it, so all of its
-            // entries are at the heads now, and on top of the heap together.
+            // entries are at the heads now, and on top of the heap together. Each holder's head
+            // moves to its next (older) session in place: one sift, not a pop and a push.
             holders.clear();
-            holders.push(first);
-            while let Some(&(key, _, i)) = heap.peek()
-                && key == newest
+            while let Some(mut top) = heap.peek_mut()
+                && top.0 == newest
             {
-                heap.pop();
+                let i = top.2;
                 holders.push(i);
+                let head = &mut heads[i];
+                head.current = head.rest.next().map(|e| (e.key, e.slot));
+                match head.current {
+                    Some((key, slot)) => *top = (key, slot, i),
+                    None => {
+                        PeekMut::pop(top);
+                    }
+                }
             }
             // Summed in window order, so the overlap does not depend on the heap's order.
             holders.sort_unstable();
-            let mut overlap = 0.0;
-            for &i in &holders {
-                let head = &mut heads[i];
-                overlap += head.weight;
-                head.current = head.rest.next().map(|e| (e.key, e.slot));
-                if let Some((key, slot)) = head.current {
-                    heap.push((key, slot, i));
-                }
-            }
+            let overlap: f64 = holders.iter().map(|&i| heads[i].weight).sum();
             if Some(slot) != skip {
                 out.push((slot, overlap, newest));
             }
